@@ -1,0 +1,68 @@
+/**
+ * Every error the library or the service raises on purpose is a `UdtError`: a real `Error` with a
+ * stable `code` and the HTTP status it maps to. The server turns them into responses in one place.
+ */
+export class UdtError extends Error {
+  readonly code: string;
+  readonly status: number;
+
+  constructor(code: string, status: number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/** A caller passed something the library cannot use: a bad option, filter or column name. */
+export class InvalidInputError extends UdtError {
+  constructor(message: string, code = 'invalid_input') {
+    super(code, 400, message);
+  }
+}
+
+/** A required option is missing or has the wrong type. */
+export class OptionError extends UdtError {
+  constructor(message: string) {
+    super('invalid_option', 500, message);
+  }
+}
+
+/** The object store cannot be reached or answered with a failure. */
+export class StoreUnavailableError extends UdtError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('store_unavailable', 503, message, options);
+  }
+}
+
+export class NotFoundError extends UdtError {
+  constructor(message: string) {
+    super('not_found', 404, message);
+  }
+}
+
+export class MethodNotAllowedError extends UdtError {
+  constructor(method: string, path: string, allowed: readonly string[]) {
+    super('method_not_allowed', 405, `${method} is not allowed on ${path}; use ${allowed.join(' or ')}`);
+  }
+}
+
+export class UnauthorizedError extends UdtError {
+  constructor(message: string) {
+    super('unauthorized', 401, message);
+  }
+}
+
+/** Builds the message for a missing required option, naming it. */
+export function requiredOption(owner: string, option: string): OptionError {
+  return new OptionError(`${owner}: missing required option \`${option}\``);
+}
+
+/** A short, human-readable description of any thrown value. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}
