@@ -1,0 +1,157 @@
+import { describeError, requiredOption, OptionError } from './errors.js';
+import { resolveColumns, project } from './export/columns.js';
+import { toCsv, type CsvOptions } from './export/csv.js';
+import { toDataFrame, type DataFrame } from './export/dataframe.js';
+import type { SyncProgress, SyncReport, UserFilters, UserRow } from './model.js';
+import type { ObjectStore } from './storage/ObjectStore.js';
+import { runSync, type SyncState } from './sync/sync.js';
+import { EMPTY_TABLE, averageAge, buildTable, selectRows, type UserTable } from './table.js';
+
+export interface UserDataTransformerOptions {
+  /** Where user files live and the output goes. Required. */
+  store: ObjectStore;
+  /** Key prefix of the user files, e.g. `source_data/`. Default `source_data/`. */
+  sourcePrefix?: string;
+  /** Image file extensions, without the dot, matched case-insensitively. Default `png`, `jpg`, `jpeg`. */
+  imageExtensions?: readonly string[];
+  /** Parallel CSV downloads during a sync. Default 16. */
+  concurrency?: number;
+  /** Clock in ms since the epoch; ages and future-date checks use it. Default `Date.now`. */
+  now?: () => number;
+}
+
+export interface QueryOptions extends UserFilters {
+  /** Output columns, in order: any of the defaults plus extra CSV columns. Default `user_id, first_name, last_name, birthts, img_path`. */
+  columns?: readonly string[];
+}
+
+export interface FreshnessResult {
+  /** `true` when the data comes from the cache because a sync just failed. */
+  stale: boolean;
+  /** Why the sync failed, when `stale`. */
+  error?: string;
+}
+
+export const DEFAULT_OUTPUT_KEY = 'processed_data/output.csv';
+const DEFAULT_OPTIONS = { sourcePrefix: 'source_data/', imageExtensions: ['png', 'jpg', 'jpeg'], concurrency: 16, now: Date.now };
+
+/**
+ * Keeps an in-memory table of the users under a store prefix and answers queries over it.
+ * Construction does no I/O: call `sync()` (or `ensureFresh()`) to load.
+ */
+export class UserDataTransformer {
+  readonly store: ObjectStore;
+  readonly sourcePrefix: string;
+  readonly concurrency: number;
+  readonly #imageExtensions: ReadonlySet<string>;
+  readonly #now: () => number;
+  readonly #state: SyncState = { entries: new Map() };
+  #table: UserTable = EMPTY_TABLE;
+  #inflight: Promise<SyncReport> | undefined;
+  #lastSync: { atMs: number; report: SyncReport } | undefined;
+
+  constructor(options: UserDataTransformerOptions) {
+    if (!options?.store) throw requiredOption('UserDataTransformer', 'store');
+    const o = { ...DEFAULT_OPTIONS, ...definedOnly(options) };
+    if (!Number.isInteger(o.concurrency) || o.concurrency < 1) {
+      throw new OptionError(`UserDataTransformer: concurrency must be a positive integer, got ${String(o.concurrency)}`);
+    }
+    this.store = options.store;
+    this.sourcePrefix = o.sourcePrefix;
+    this.concurrency = o.concurrency;
+    this.#imageExtensions = new Set(o.imageExtensions.map((e) => e.replace(/^\./, '').toLowerCase()));
+    this.#now = o.now;
+  }
+
+  /**
+   * Brings the cache up to date with the store, downloading only what changed. Calls made while a
+   * sync runs join it instead of starting another. Throws `StoreUnavailableError` when the listing
+   * fails; the cache then stays as it was.
+   */
+  sync(options: { onProgress?: (progress: SyncProgress) => void } = {}): Promise<SyncReport> {
+    this.#inflight ??= this.#runSync(options.onProgress).finally(() => {
+      this.#inflight = undefined;
+    });
+    return this.#inflight;
+  }
+
+  async #runSync(onProgress?: (progress: SyncProgress) => void): Promise<SyncReport> {
+    const ctx = { store: this.store, prefix: this.sourcePrefix, imageExtensions: this.#imageExtensions, concurrency: this.concurrency, nowMs: this.#now(), onProgress };
+    const { report, changed } = await runSync(this.#state, ctx);
+    if (changed) this.#table = buildTable(this.#state.entries, this.#table);
+    this.#lastSync = { atMs: this.#now(), report };
+    return report;
+  }
+
+  /**
+   * Syncs when the last successful sync is older than `maxAgeMs` (or there was none). If that sync
+   * fails but an earlier one succeeded, the cached table is kept and the result says it is stale;
+   * with nothing cached the error is thrown.
+   */
+  async ensureFresh(maxAgeMs: number): Promise<FreshnessResult> {
+    if (this.#lastSync && maxAgeMs > 0 && this.#now() - this.#lastSync.atMs < maxAgeMs) return { stale: false };
+    try {
+      await this.sync();
+      return { stale: false };
+    } catch (error) {
+      if (!this.#lastSync) throw error;
+      return { stale: true, error: describeError(error) };
+    }
+  }
+
+  /** The last successful sync: when it finished (ms since the epoch) and its report. */
+  get lastSync(): { atMs: number; report: SyncReport } | undefined {
+    return this.#lastSync;
+  }
+
+  /** The current table; its `version` changes whenever its content does. */
+  get table(): UserTable {
+    return this.#table;
+  }
+
+  /** Rows matching the filters, in `user_id` order. The rows are the cache's own: treat them as read-only. */
+  rows(filters: UserFilters = {}): UserRow[] {
+    return selectRows(this.#table, filters, this.#now()).map((i) => this.#table.rows[i]!);
+  }
+
+  /** Matching rows as plain objects holding just the chosen columns. */
+  query(options: QueryOptions = {}): Record<string, string | number | null>[] {
+    const columns = resolveColumns(options.columns, this.#table.rows);
+    return this.rows(options).map((row) => project(row, columns));
+  }
+
+  /** Matching rows as a danfojs DataFrame. */
+  aggregate(options: QueryOptions = {}): DataFrame {
+    return toDataFrame(this.rows(options), resolveColumns(options.columns, this.#table.rows));
+  }
+
+  /** Matching rows as RFC 4180 CSV with a header line. */
+  toCsv(options: QueryOptions & CsvOptions = {}): string {
+    return toCsv(this.rows(options), resolveColumns(options.columns, this.#table.rows), options);
+  }
+
+  /** Matching rows as a JSON array of objects. */
+  toJson(options: QueryOptions = {}): string {
+    return JSON.stringify(this.query(options));
+  }
+
+  /** Mean age in completed years of the matching users, with their count; `averageAge` is `null` when none match. */
+  averageAge(filters: UserFilters = {}): { averageAge: number | null; count: number } {
+    const nowMs = this.#now();
+    return averageAge(this.#table, selectRows(this.#table, filters, nowMs), nowMs);
+  }
+
+  /**
+   * Writes every user, unfiltered, as CSV (`user_id,first_name,last_name,birthts,img_path`) to
+   * `key` with content type `text/csv`. The object is replaced whole or not at all.
+   */
+  async updateOutput(key: string = DEFAULT_OUTPUT_KEY): Promise<{ key: string; users: number; bytes: number }> {
+    const body = Buffer.from(this.toCsv());
+    await this.store.put(key, body, 'text/csv');
+    return { key, users: this.#table.rows.length, bytes: body.length };
+  }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,15 @@
+export { UserDataTransformer, DEFAULT_OUTPUT_KEY } from './UserDataTransformer.js';
+export type { UserDataTransformerOptions, QueryOptions, FreshnessResult } from './UserDataTransformer.js';
+export type { UserRow, UserFilters, SyncReport, SyncFailure, SyncProgress } from './model.js';
+export { DEFAULT_COLUMNS } from './model.js';
+export type { ObjectStore, ObjectInfo } from './storage/ObjectStore.js';
+export { createLocalStore, type LocalStoreOptions } from './storage/LocalStore.js';
+export { createMinioStore, type MinioStoreOptions } from './storage/MinioStore.js';
+export { ageInYears, utcDateKey } from './age.js';
+export { naturalCompare } from './naturalCompare.js';
+export { parseUserCsv, type ParseResult, type ParsedUser } from './parse/userCsv.js';
+export { UdtError, InvalidInputError, OptionError, StoreUnavailableError } from './errors.js';
+export type { CsvOptions } from './export/csv.js';
+export type { DataFrame } from './export/dataframe.js';
+export type { UserTable } from './table.js';
+export { imageExists, ageBetween, allOf, type RowPredicate } from './filters.js';

@@ -1,0 +1,62 @@
+/** One user as the table holds it. */
+export interface UserRow {
+  /** The CSV file name without its extension, e.g. `1001` for `source_data/1001.csv`. */
+  readonly user_id: string;
+  readonly first_name: string;
+  readonly last_name: string;
+  /** Birth date, milliseconds since 1970-01-01T00:00:00Z. */
+  readonly birthts: number;
+  /** Key of the user's image in the store, or `null` when there is none. */
+  img_path: string | null;
+  /** Columns beyond the three required ones, by header name (trimmed). */
+  readonly extra: Readonly<Record<string, string>>;
+}
+
+/** The columns every export has unless the caller picks others. */
+export const DEFAULT_COLUMNS = ['user_id', 'first_name', 'last_name', 'birthts', 'img_path'] as const;
+export type BaseColumn = (typeof DEFAULT_COLUMNS)[number];
+
+/** A file the last sync could not use, and why. */
+export interface SyncFailure {
+  key: string;
+  reason: string;
+}
+
+export interface SyncReport {
+  /** Objects under the source prefix. */
+  listed: number;
+  /** CSVs fetched in this run. */
+  downloaded: number;
+  /** CSVs whose etag and size matched the cache, so they were not fetched. */
+  unchanged: number;
+  /** Users dropped because their CSV disappeared. */
+  removed: number;
+  /** Images with no CSV of the same user id: not users. */
+  imagesWithoutInfo: number;
+  /** Objects under the prefix that are neither a user CSV nor an image (nested folders, other extensions). */
+  ignored: number;
+  /** Users in the table after the run. */
+  users: number;
+  /** Every file that is currently unusable, including ones reported by earlier runs and not fixed since. */
+  failed: SyncFailure[];
+  durationMs: number;
+}
+
+export interface SyncProgress {
+  /** CSV downloads finished so far in this run. */
+  done: number;
+  /** CSV downloads this run will do. */
+  total: number;
+}
+
+/** The filters every query understands; each is optional and absent means "not applied". */
+export interface UserFilters {
+  /** `true`: only users with an image; `false`: only users without one. */
+  imageExists?: boolean;
+  /** Minimum age in completed years, inclusive. */
+  minAge?: number;
+  /** Maximum age in completed years, inclusive. */
+  maxAge?: number;
+  /** Any other condition over a row; runs after the ready-made filters. */
+  where?: (row: Readonly<UserRow>) => boolean;
+}

@@ -1,0 +1,101 @@
+import Papa from 'papaparse';
+import { z } from 'zod';
+
+/** The fields a user CSV must provide, after trimming. */
+export const USER_CSV_SCHEMA = z.object({
+  first_name: z.string().min(1, 'is empty'),
+  last_name: z.string().min(1, 'is empty'),
+  birthts: z
+    .string()
+    .regex(/^[+-]?\d+$/, 'must be an integer number of milliseconds since 1970-01-01 UTC')
+    .transform(Number)
+    .refine(Number.isSafeInteger, 'is too large to be a timestamp')
+    .refine((ms) => Math.abs(ms) <= MAX_DATE_MS, 'is outside the range of dates'),
+});
+
+export const REQUIRED_COLUMNS = ['first_name', 'last_name', 'birthts'] as const;
+/** The largest magnitude a JavaScript Date accepts. */
+const MAX_DATE_MS = 8_640_000_000_000_000;
+const UTF8_BOM = '\uFEFF';
+const EMPTY_EXTRA: Readonly<Record<string, string>> = Object.freeze({});
+
+export interface ParsedUser {
+  first_name: string;
+  last_name: string;
+  birthts: number;
+  extra: Readonly<Record<string, string>>;
+}
+
+export type ParseResult = { ok: true; user: ParsedUser } | { ok: false; reason: string };
+
+/**
+ * Parses one user's CSV: a header row and exactly one data row. Whitespace around names and values
+ * is not significant; a UTF-8 BOM, CRLF line ends and blank lines are tolerated. Files written
+ * with `, ` between fields may quote a field after the space (`Ivan, "Smith, Jr", 1`), which a
+ * plain comma split would cut in two, so both separators are tried: whichever reads the file
+ * cleanly wins, and when neither does, the first one's complaint is reported.
+ *
+ * `nowMs` rejects birth dates in the future.
+ */
+export function parseUserCsv(content: Buffer | string, nowMs: number): ParseResult {
+  let text = typeof content === 'string' ? content : content.toString('utf8');
+  if (text.startsWith(UTF8_BOM)) text = text.slice(1);
+  if (text.includes('\uFFFD')) return { ok: false, reason: 'not valid UTF-8 text' };
+  const firstLine = text.slice(0, text.search(/\r?\n|$/));
+  const spaced = /,[ \t]/.test(firstLine);
+  const delimiters = spaced ? [', ', ','] : [',', ', '];
+  let firstFailure: ParseResult | undefined;
+  for (const delimiter of delimiters) {
+    const result = parseWith(text, delimiter, nowMs);
+    if (result.ok) return result;
+    firstFailure ??= result;
+  }
+  return firstFailure!;
+}
+
+function parseWith(text: string, delimiter: string, nowMs: number): ParseResult {
+  const parsed = Papa.parse<string[]>(text, { delimiter, skipEmptyLines: 'greedy' });
+  const quoteError = parsed.errors.find((e) => e.type === 'Quotes');
+  if (quoteError) return { ok: false, reason: `malformed quotes on line ${(quoteError.row ?? 0) + 1}: ${quoteError.message}` };
+  const [header, ...rows] = parsed.data.map((row) => row.map((cell) => cell.trim()));
+  if (!header || header.every((h) => h === '')) return { ok: false, reason: 'the file is empty' };
+  const headerProblem = checkHeader(header);
+  if (headerProblem) return { ok: false, reason: headerProblem };
+  if (rows.length !== 1) {
+    return { ok: false, reason: rows.length === 0 ? 'no data row after the header' : `expected one data row, found ${rows.length}` };
+  }
+  const row = rows[0]!;
+  if (row.length !== header.length) {
+    return { ok: false, reason: `the data row has ${row.length} fields but the header has ${header.length}` };
+  }
+  return toUser(header, row, nowMs);
+}
+
+function checkHeader(header: string[]): string | null {
+  const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
+  if (missing.length > 0) return `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (header: ${header.join(', ')})`;
+  const duplicate = header.find((h, i) => header.indexOf(h) !== i);
+  if (duplicate !== undefined) return `column ${duplicate || '(empty name)'} appears twice in the header`;
+  if (header.includes('')) return 'the header has a column with no name';
+  return null;
+}
+
+function toUser(header: string[], row: string[], nowMs: number): ParseResult {
+  const fields: Record<string, string> = {};
+  let extra: Record<string, string> | undefined;
+  header.forEach((name, i) => {
+    const value = row[i] ?? '';
+    if ((REQUIRED_COLUMNS as readonly string[]).includes(name)) fields[name] = value;
+    else (extra ??= {})[name] = value;
+  });
+  const checked = USER_CSV_SCHEMA.safeParse(fields);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    const column = String(issue.path[0]);
+    return { ok: false, reason: `${column} ${issue.message} (got ${JSON.stringify(fields[column])})` };
+  }
+  if (checked.data.birthts > nowMs) {
+    return { ok: false, reason: `birthts ${checked.data.birthts} is in the future (${new Date(checked.data.birthts).toISOString()})` };
+  }
+  return { ok: true, user: { ...checked.data, extra: extra ?? EMPTY_EXTRA } };
+}

@@ -1,0 +1,154 @@
+import pLimit from 'p-limit';
+import { utcDateKey } from '../age.js';
+import { describeError } from '../errors.js';
+import type { SyncFailure, SyncProgress, SyncReport, UserRow } from '../model.js';
+import { parseUserCsv } from '../parse/userCsv.js';
+import type { ObjectInfo, ObjectStore } from '../storage/ObjectStore.js';
+import { classifyListing } from './listing.js';
+
+/** What the cache knows about one user id. */
+export interface CacheEntry {
+  /** The last good version, still served while a newer one is broken. */
+  row?: UserRow;
+  /** `yyyymmdd` of the row's birth date, kept so queries never redo date math. */
+  birthKey: number;
+  /** Fingerprint of the object `row` came from. */
+  source?: Fingerprint;
+  /** Why the current object is unusable; `kind: 'invalid'` is not fetched again until it changes. */
+  failure?: { kind: 'download' | 'invalid'; source: Fingerprint; reason: string };
+}
+
+interface Fingerprint {
+  key: string;
+  etag: string;
+  size: number;
+}
+
+export interface SyncState {
+  entries: Map<string, CacheEntry>;
+}
+
+export interface SyncContext {
+  store: ObjectStore;
+  prefix: string;
+  imageExtensions: ReadonlySet<string>;
+  concurrency: number;
+  nowMs: number;
+  onProgress?: (progress: SyncProgress) => void;
+}
+
+/**
+ * One incremental pass: list the prefix, fetch only CSVs whose fingerprint changed, drop users whose
+ * CSV is gone, and re-derive every image path from the listing. Mutates `state` in place; throws
+ * only when the listing itself fails, leaving `state` as it was.
+ */
+export async function runSync(state: SyncState, ctx: SyncContext): Promise<{ report: SyncReport; changed: boolean }> {
+  const started = performance.now();
+  const listing = await ctx.store.list(ctx.prefix);
+  const { csvs, images, ignored, failures: nameFailures } = classifyListing(listing, ctx.prefix, ctx.imageExtensions);
+
+  let removed = 0;
+  for (const [userId, entry] of state.entries) {
+    if (csvs.has(userId)) continue;
+    state.entries.delete(userId);
+    if (entry.row) removed++;
+  }
+
+  const toFetch: [string, ObjectInfo][] = [];
+  for (const [userId, object] of csvs) {
+    const entry = state.entries.get(userId);
+    const known = entry?.failure?.kind === 'invalid' ? entry.failure.source : entry?.failure ? undefined : entry?.source;
+    if (!known || !sameSource(known, object)) toFetch.push([userId, object]);
+  }
+  const downloaded = await fetchAll(state, ctx, toFetch);
+
+  let imagesChanged = false;
+  for (const [userId, entry] of state.entries) {
+    if (!entry.row) continue;
+    const imgPath = images.get(userId)?.key ?? null;
+    if (entry.row.img_path !== imgPath) {
+      entry.row.img_path = imgPath;
+      imagesChanged = true;
+    }
+  }
+
+  let users = 0;
+  for (const entry of state.entries.values()) if (entry.row) users++;
+  const report: SyncReport = {
+    listed: listing.length,
+    downloaded,
+    unchanged: csvs.size - toFetch.length,
+    removed,
+    imagesWithoutInfo: countOrphans(images, csvs),
+    ignored,
+    users,
+    failed: [...nameFailures, ...currentFailures(state)],
+    durationMs: Math.round(performance.now() - started),
+  };
+  return { report, changed: downloaded > 0 || removed > 0 || imagesChanged };
+}
+
+async function fetchAll(state: SyncState, ctx: SyncContext, toFetch: [string, ObjectInfo][]): Promise<number> {
+  const limit = pLimit(ctx.concurrency);
+  let done = 0;
+  let fetched = 0;
+  const total = toFetch.length;
+  await Promise.all(
+    toFetch.map(([userId, object]) =>
+      limit(async () => {
+        if (await fetchOne(state, ctx, userId, object)) fetched++;
+        ctx.onProgress?.({ done: ++done, total });
+      }),
+    ),
+  );
+  return fetched;
+}
+
+/** Fetches, parses and stores one CSV; returns whether bytes were fetched. Never throws. */
+async function fetchOne(state: SyncState, ctx: SyncContext, userId: string, object: ObjectInfo): Promise<boolean> {
+  const entry: CacheEntry = state.entries.get(userId) ?? { birthKey: 0 };
+  state.entries.set(userId, entry);
+  const source = { key: object.key, etag: object.etag, size: object.size };
+  let body: Buffer | null;
+  try {
+    body = await ctx.store.get(object.key);
+  } catch (error) {
+    entry.failure = { kind: 'download', source, reason: `download failed: ${describeError(error)}` };
+    return false;
+  }
+  if (body === null) {
+    entry.failure = { kind: 'download', source, reason: 'the object disappeared between listing and download' };
+    return false;
+  }
+  const parsed = parseUserCsv(body, ctx.nowMs);
+  if (!parsed.ok) {
+    entry.failure = { kind: 'invalid', source, reason: parsed.reason };
+    return true;
+  }
+  const { first_name, last_name, birthts, extra } = parsed.user;
+  entry.row = { user_id: userId, first_name, last_name, birthts, img_path: entry.row?.img_path ?? null, extra };
+  entry.birthKey = utcDateKey(birthts);
+  entry.source = source;
+  entry.failure = undefined;
+  return true;
+}
+
+function currentFailures(state: SyncState): SyncFailure[] {
+  const failures: SyncFailure[] = [];
+  for (const entry of state.entries.values()) {
+    if (!entry.failure) continue;
+    const fallback = entry.row ? `; serving the previous version from ${entry.source?.key}` : '';
+    failures.push({ key: entry.failure.source.key, reason: entry.failure.reason + fallback });
+  }
+  return failures.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+function countOrphans(images: Map<string, ObjectInfo>, csvs: Map<string, ObjectInfo>): number {
+  let orphans = 0;
+  for (const userId of images.keys()) if (!csvs.has(userId)) orphans++;
+  return orphans;
+}
+
+function sameSource(a: Fingerprint, b: ObjectInfo): boolean {
+  return a.key === b.key && a.etag === b.etag && a.size === b.size;
+}

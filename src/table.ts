@@ -1,0 +1,84 @@
+import { birthKeyRange, utcDateKey, yearsBetweenKeys } from './age.js';
+import { InvalidInputError } from './errors.js';
+import type { UserFilters, UserRow } from './model.js';
+import { naturalCompare } from './naturalCompare.js';
+import type { CacheEntry } from './sync/sync.js';
+
+/**
+ * An immutable, query-ready view of the cache: rows in `user_id` order with their birth dates and
+ * image flags in parallel typed arrays, so the ready-made filters scan numbers, not objects.
+ */
+export interface UserTable {
+  readonly rows: readonly UserRow[];
+  readonly birthKeys: Int32Array;
+  readonly hasImage: Uint8Array;
+  /** Increases whenever the content changes; lets callers cache derived results. */
+  readonly version: number;
+}
+
+export const EMPTY_TABLE: UserTable = { rows: [], birthKeys: new Int32Array(0), hasImage: new Uint8Array(0), version: 0 };
+
+/**
+ * Builds the table from cache entries. When the set of user ids is the one `previous` had, its
+ * order is reused and the sort skipped: most syncs change contents, not membership.
+ */
+export function buildTable(entries: ReadonlyMap<string, CacheEntry>, previous: UserTable): UserTable {
+  const live: CacheEntry[] = [];
+  for (const entry of entries.values()) if (entry.row) live.push(entry);
+  let ordered: CacheEntry[];
+  if (live.length === previous.rows.length && previous.rows.every((r) => entries.get(r.user_id)?.row)) {
+    ordered = previous.rows.map((r) => entries.get(r.user_id)!);
+  } else {
+    ordered = live.sort((a, b) => naturalCompare(a.row!.user_id, b.row!.user_id));
+  }
+  const rows = ordered.map((e) => e.row!);
+  const birthKeys = Int32Array.from(ordered, (e) => e.birthKey);
+  const hasImage = Uint8Array.from(rows, (r) => (r.img_path === null ? 0 : 1));
+  return { rows, birthKeys, hasImage, version: previous.version + 1 };
+}
+
+/** Checks the ready-made filters and throws `InvalidInputError` naming the bad one. */
+export function validateFilters(filters: UserFilters): void {
+  for (const name of ['minAge', 'maxAge'] as const) {
+    const value = filters[name];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
+      throw new InvalidInputError(`${name} must be a non-negative integer, got ${String(value)}`);
+    }
+  }
+  if (filters.minAge !== undefined && filters.maxAge !== undefined && filters.minAge > filters.maxAge) {
+    throw new InvalidInputError(`minAge (${filters.minAge}) is greater than maxAge (${filters.maxAge})`);
+  }
+  if (filters.imageExists !== undefined && typeof filters.imageExists !== 'boolean') {
+    throw new InvalidInputError(`imageExists must be true or false, got ${String(filters.imageExists)}`);
+  }
+  if (filters.where !== undefined && typeof filters.where !== 'function') {
+    throw new InvalidInputError('where must be a function of a row');
+  }
+}
+
+/** Positions in `table.rows` of the rows that match, in table order. */
+export function selectRows(table: UserTable, filters: UserFilters, nowMs: number): number[] {
+  validateFilters(filters);
+  const { min, max } = birthKeyRange(utcDateKey(nowMs), filters.minAge, filters.maxAge);
+  const wantImage = filters.imageExists === undefined ? -1 : filters.imageExists ? 1 : 0;
+  const { where } = filters;
+  const { birthKeys, hasImage, rows } = table;
+  const selected: number[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const key = birthKeys[i]!;
+    if (key < min || key > max) continue;
+    if (wantImage !== -1 && hasImage[i] !== wantImage) continue;
+    if (where && !where(rows[i]!)) continue;
+    selected.push(i);
+  }
+  return selected;
+}
+
+/** Mean age in completed years of the selected rows, `null` when none are selected. */
+export function averageAge(table: UserTable, selected: readonly number[], nowMs: number): { averageAge: number | null; count: number } {
+  if (selected.length === 0) return { averageAge: null, count: 0 };
+  const todayKey = utcDateKey(nowMs);
+  let sum = 0;
+  for (const i of selected) sum += yearsBetweenKeys(table.birthKeys[i]!, todayKey);
+  return { averageAge: sum / selected.length, count: selected.length };
+}

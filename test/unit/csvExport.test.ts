@@ -1,0 +1,65 @@
+import fc from 'fast-check';
+import Papa from 'papaparse';
+import { describe, expect, it } from 'vitest';
+import { toCsv } from '../../src/export/csv.js';
+import { DEFAULT_COLUMNS, type UserRow } from '../../src/model.js';
+import { parseUserCsv } from '../../src/parse/userCsv.js';
+
+const row = (user_id: string, first_name: string, last_name: string, birthts: number, img_path: string | null, extra = {}): UserRow => ({
+  user_id,
+  first_name,
+  last_name,
+  birthts,
+  img_path,
+  extra,
+});
+
+describe('toCsv', () => {
+  it('writes the header, one line per row and an empty cell for a missing image', () => {
+    const rows = [row('2', 'Ann', 'Lee', 0, 'source_data/2.png'), row('10', 'Bo', 'Ek', -1, null)];
+    expect(toCsv(rows, DEFAULT_COLUMNS).split('\n')).toEqual([
+      'user_id,first_name,last_name,birthts,img_path',
+      '2,Ann,Lee,0,source_data/2.png',
+      '10,Bo,Ek,-1,',
+      '',
+    ]);
+  });
+
+  it('quotes only what needs quoting', () => {
+    const rows = [row('1', 'Smith, Jr', 'O"Brien', 5, null), row('2', 'multi\nline', ' padded', 6, null)];
+    expect(toCsv(rows, ['first_name', 'last_name'])).toBe('first_name,last_name\n"Smith, Jr","O""Brien"\n"multi\nline"," padded"\n');
+  });
+
+  it('honours another delimiter and quotes fields containing it', () => {
+    expect(toCsv([row('1', 'a;b', 'c,d', 1, null)], ['first_name', 'last_name'], { delimiter: ';' })).toBe('first_name;last_name\n"a;b";c,d\n');
+  });
+
+  it('refuses a delimiter that cannot work', () => {
+    expect(() => toCsv([], DEFAULT_COLUMNS, { delimiter: '"' })).toThrow(/delimiter/);
+    expect(() => toCsv([], DEFAULT_COLUMNS, { delimiter: ';;' })).toThrow(/delimiter/);
+  });
+
+  it('round-trips any names through a standard CSV reader', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'Ł', ',', ';', '"', ' ', '\n', '\r', 'é', 'x'), minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(text, text, fc.integer({ min: -1e12, max: 1e12 })), { minLength: 1, maxLength: 5 }), fc.constantFrom(',', ';', '\t'), (people, delimiter) => {
+        const rows = people.map(([f, l, b], i) => row(String(i), f, l, b, i % 2 ? `k/${i}.png` : null));
+        const parsed = Papa.parse<string[]>(toCsv(rows, DEFAULT_COLUMNS, { delimiter }), { delimiter, newline: '\n' });
+        const expected = [DEFAULT_COLUMNS, ...rows.map((r) => [r.user_id, r.first_name, r.last_name, String(r.birthts), r.img_path ?? ''])];
+        expect(parsed.data.slice(0, expected.length)).toEqual(expected);
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('round-trips a user through our own reader', () => {
+    const name = fc.string({ unit: fc.constantFrom('a', 'Ø', ',', '"', ' ', 'z'), minLength: 1, maxLength: 10 }).filter((s) => s.trim() === s && s !== '');
+    fc.assert(
+      fc.property(name, name, fc.integer({ min: -1e12, max: 1e12 }), (first, last, birthts) => {
+        const csv = toCsv([row('1', first, last, birthts, null)], ['first_name', 'last_name', 'birthts']);
+        expect(parseUserCsv(csv, 2e12)).toEqual({ ok: true, user: { first_name: first, last_name: last, birthts, extra: {} } });
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+});

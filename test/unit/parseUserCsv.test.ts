@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { parseUserCsv } from '../../src/parse/userCsv.js';
+
+const NOW = Date.UTC(2026, 10, 22);
+const parse = (text: string | Buffer) => parseUserCsv(text, NOW);
+
+describe('parseUserCsv accepts real-world files', () => {
+  it.each([
+    ['plain', 'first_name,last_name,birthts\nIvan,Ivanov,946674000000\n'],
+    ['spaces after commas', 'first_name, last_name, birthts\nIvan, Ivanov, 946674000000'],
+    ['CRLF and trailing blank lines', 'first_name,last_name,birthts\r\nIvan,Ivanov,946674000000\r\n\r\n'],
+    ['a UTF-8 byte-order mark', '\uFEFFfirst_name,last_name,birthts\nIvan,Ivanov,946674000000\n'],
+    ['padding everywhere', '  first_name ,last_name,  birthts\n\t Ivan , Ivanov ,946674000000 \n'],
+    ['header spaced, row not', 'first_name, last_name, birthts\nIvan,Ivanov,946674000000\n'],
+  ])('%s', (_label, text) => {
+    expect(parse(text)).toEqual({ ok: true, user: { first_name: 'Ivan', last_name: 'Ivanov', birthts: 946674000000, extra: {} } });
+  });
+
+  it('reads a BOM given as bytes', () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('first_name,last_name,birthts\nÉmilie,Łukasz,1\n')]);
+    expect(parse(bytes)).toMatchObject({ ok: true, user: { first_name: 'Émilie', last_name: 'Łukasz' } });
+  });
+
+  it('unquotes RFC 4180 fields, also after a space', () => {
+    expect(parse('first_name,last_name,birthts\n"Smith, Jr","O""Brien",-86400000\n')).toMatchObject({
+      ok: true,
+      user: { first_name: 'Smith, Jr', last_name: 'O"Brien', birthts: -86400000 },
+    });
+    expect(parse('first_name, last_name, birthts\nJohn, "Smith, Jr", 5\n')).toMatchObject({ ok: true, user: { last_name: 'Smith, Jr' } });
+  });
+
+  it('keeps extra columns by their trimmed header name', () => {
+    expect(parse('first_name, last_name, birthts, city\nA, B, 1, Oslo\n')).toEqual({
+      ok: true,
+      user: { first_name: 'A', last_name: 'B', birthts: 1, extra: { city: 'Oslo' } },
+    });
+  });
+});
+
+describe('parseUserCsv rejects broken files with a precise reason', () => {
+  it.each([
+    ['an empty file', '', /empty/],
+    ['a header only', 'first_name,last_name,birthts\n', /no data row/],
+    ['two data rows', 'first_name,last_name,birthts\nA,B,1\nC,D,2\n', /expected one data row, found 2/],
+    ['a missing column', 'first_name,last_name\nA,B\n', /missing column birthts/],
+    ['a duplicated column', 'first_name,last_name,birthts,last_name\nA,B,1,C\n', /last_name appears twice/],
+    ['a short row', 'first_name,last_name,birthts\nA,B\n', /2 fields but the header has 3/],
+    ['an empty name', 'first_name,last_name,birthts\n ,B,1\n', /first_name is empty/],
+    ['a fractional birthts', 'first_name,last_name,birthts\nA,B,1.5\n', /birthts must be an integer.*"1\.5"/],
+    ['a date instead of a timestamp', 'first_name,last_name,birthts\nA,B,2000-01-01\n', /birthts must be an integer/],
+    ['an empty birthts', 'first_name,last_name,birthts\nA,B,\n', /birthts must be an integer/],
+    ['a birthts too large for a date', 'first_name,last_name,birthts\nA,B,9999999999999999\n', /birthts is (too large|outside)/],
+    ['a birth date in the future', `first_name,last_name,birthts\nA,B,${NOW + 86_400_000}\n`, /in the future/],
+    ['an unterminated quote', 'first_name,last_name,birthts\n"A,B,1\n', /malformed quotes/],
+  ])('%s', (_label, text, reason) => {
+    const result = parse(text);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toMatch(reason);
+  });
+
+  it('rejects bytes that are not UTF-8', () => {
+    expect(parse(Buffer.from([0x66, 0xff, 0xfe, 0x0a]))).toEqual({ ok: false, reason: 'not valid UTF-8 text' });
+  });
+});
