@@ -60,6 +60,7 @@ export function requiredOption(owner: string, option: string): OptionError {
 
 /** A short, human-readable description of any thrown value. */
 export function describeError(error: unknown): string {
+  if (error instanceof UdtError) return error.message;
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     return typeof code === 'string' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;

@@ -12,8 +12,8 @@ export interface FaultProxy {
   endpoint: string;
   /** Requests that reached the proxy, faulty or not. */
   requests: { method: string; url: string }[];
-  /** Breaks the next `count` requests (Infinity: until `heal`). */
-  inject(fault: Fault, count?: number): void;
+  /** Breaks the next `count` requests (Infinity: until `heal`) whose URL contains `urlPart`. */
+  inject(fault: Fault, count?: number, urlPart?: string): void;
   heal(): void;
   close(): Promise<void>;
 }
@@ -22,10 +22,11 @@ export async function startFaultProxy(targetEndpoint: string): Promise<FaultProx
   const target = new URL(targetEndpoint);
   let fault: Fault | null = null;
   let remaining = 0;
+  let only = '';
   const requests: FaultProxy['requests'] = [];
   const server = http.createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '' });
-    if (fault && remaining > 0) {
+    if (fault && remaining > 0 && (req.url ?? '').includes(only)) {
       remaining--;
       const f = fault;
       if (remaining === 0) fault = null;
@@ -52,9 +53,10 @@ export async function startFaultProxy(targetEndpoint: string): Promise<FaultProx
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
-    inject(f, count = 1) {
+    inject(f, count = 1, urlPart = '') {
       fault = f;
       remaining = count;
+      only = urlPart;
     },
     heal() {
       fault = null;
