@@ -1,0 +1,34 @@
+import cron from 'node-cron';
+import type { Logger } from 'pino';
+
+export interface Scheduler {
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `job` on a cron schedule in UTC. node-cron's `noOverlap` skips a tick while the previous run
+ * of this task is still going; a failing run is logged and later ticks still fire.
+ */
+export function startScheduler(expression: string, job: () => Promise<unknown>, logger: Logger): Scheduler {
+  const task = cron.createTask(expression, job, {
+    name: 'publish-output',
+    timezone: 'UTC',
+    noOverlap: true,
+    // Route node-cron's own messages into our structured log instead of the console.
+    logger: {
+      info: (message) => logger.debug({ event: 'cron' }, message),
+      warn: (message) => logger.warn({ event: 'cron' }, message),
+      error: (message, err) => logger.error({ event: 'cron', err }, String(message)),
+      debug: (message) => logger.debug({ event: 'cron' }, String(message)),
+    },
+  });
+  task.on('execution:overlap', () => logger.warn({ event: 'export_skipped', reason: 'overlap' }, 'scheduled export skipped: the previous one is still running'));
+  task.on('execution:failed', (ctx) => logger.error({ event: 'scheduled_export_failed', err: ctx.execution?.error }, 'scheduled export failed'));
+  void task.start();
+  logger.info({ event: 'scheduler_started', expression }, 'export scheduled');
+  return {
+    async stop() {
+      await task.destroy();
+    },
+  };
+}
