@@ -1,0 +1,36 @@
+import type { AddressInfo } from 'node:net';
+import { createLogger } from '../../src/logger.js';
+import { OutputPublisher } from '../../src/publisher.js';
+import { createApp, type AppConfig } from '../../src/server.js';
+import type { ObjectStore } from '../../src/storage/ObjectStore.js';
+import { UserDataTransformer } from '../../src/UserDataTransformer.js';
+
+export interface RunningService {
+  url: string;
+  transformer: UserDataTransformer;
+  publisher: OutputPublisher;
+  close(): Promise<void>;
+}
+
+/** The real app on a real socket (port 0), over the given store. */
+export async function startService(
+  store: ObjectStore,
+  options: { sourcePrefix: string; nowMs?: number; outputKey?: string } & Partial<Pick<AppConfig, 'maxStalenessMs' | 'apiKey'>>,
+): Promise<RunningService> {
+  const logger = createLogger('silent');
+  const transformer = new UserDataTransformer({ store, sourcePrefix: options.sourcePrefix, now: options.nowMs ? () => options.nowMs! : undefined });
+  const publisher = new OutputPublisher(transformer, { outputKey: options.outputKey ?? 'processed_data/output.csv', logger });
+  const app = createApp(transformer, { maxStalenessMs: options.maxStalenessMs ?? 0, apiKey: options.apiKey ?? null, publisher, logger });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    transformer,
+    publisher,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
