@@ -54,8 +54,9 @@ export class OutputPublisher {
   /** Waits for the runs in flight, then runs. Rejects with the run's error. */
   run(trigger: ExportTrigger): Promise<PublishResult> {
     this.#pending++;
-    const result = this.#tail.then(() => this.#publish(trigger));
-    this.#tail = result.catch(() => undefined).finally(() => this.#pending--);
+    // Count down before the caller sees the outcome, so `busy` is already false when it does.
+    const result = this.#tail.then(() => this.#publish(trigger)).finally(() => this.#pending--);
+    this.#tail = result.catch(() => undefined);
     return result;
   }
 

@@ -1,0 +1,111 @@
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../src/errors.js';
+import { OutputPublisher } from '../src/publisher.js';
+import { startScheduler } from '../src/scheduler.js';
+import { createLocalStore } from '../src/storage/LocalStore.js';
+import type { ObjectStore } from '../src/storage/ObjectStore.js';
+import { UserDataTransformer } from '../src/UserDataTransformer.js';
+
+function capturingLogger() {
+  const lines: { level: number; event?: string; msg: string }[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  return { logger, lines };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('scheduled export', () => {
+  it('never overlaps runs, logs skipped ticks, and keeps firing after a failed run', async () => {
+    const { logger, lines } = capturingLogger();
+    const runs: { start: number; end: number; ok: boolean }[] = [];
+    let calls = 0;
+    const job = async () => {
+      const call = ++calls;
+      const start = Date.now();
+      try {
+        if (call === 1) await sleep(2_300); // longer than two ticks
+        if (call === 2) throw new Error('store exploded');
+        runs.push({ start, end: Date.now(), ok: true });
+      } catch (error) {
+        runs.push({ start, end: Date.now(), ok: false });
+        throw error;
+      }
+    };
+    const scheduler = startScheduler('* * * * * *', job, logger); // every second
+    await sleep(5_600);
+    await scheduler.stop();
+    const settledCalls = calls;
+    await sleep(1_200);
+
+    expect(calls).toBe(settledCalls); // stopped means stopped
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < runs.length; i++) expect(runs[i]!.start).toBeGreaterThanOrEqual(runs[i - 1]!.end);
+    expect(runs[1]!.ok).toBe(false);
+    expect(runs.slice(2).some((r) => r.ok)).toBe(true);
+    expect(lines.some((l) => l.event === 'export_skipped')).toBe(true);
+    expect(lines.some((l) => l.event === 'scheduled_export_failed')).toBe(true);
+  }, 15_000);
+});
+
+describe('OutputPublisher', () => {
+  async function setup() {
+    const root = await mkdtemp(path.join(tmpdir(), 'udt-pub-'));
+    await mkdir(path.join(root, 'src'));
+    await writeFile(path.join(root, 'src', '1.csv'), 'first_name,last_name,birthts\nA,B,0\n');
+    const real = createLocalStore({ root });
+    const events: string[] = [];
+    const faults = { list: false };
+    // The real store, slowed down and observed, so two runs would interleave if they could.
+    const store: ObjectStore = {
+      ...real,
+      list: async (prefix) => {
+        events.push('list');
+        await sleep(150);
+        if (faults.list) throw new StoreUnavailableError('cannot list: injected outage');
+        return real.list(prefix);
+      },
+      put: async (key, body, type) => {
+        events.push('put');
+        await real.put(key, body, type);
+      },
+    };
+    const { logger, lines } = capturingLogger();
+    const transformer = new UserDataTransformer({ store, sourcePrefix: 'src/' });
+    const publisher = new OutputPublisher(transformer, { outputKey: 'out/output.csv', logger });
+    return { root, events, faults, lines, publisher, cleanup: () => rm(root, { recursive: true }) };
+  }
+
+  it('runs concurrent exports one after the other', async () => {
+    const { events, publisher, cleanup } = await setup();
+    const results = await Promise.all([publisher.run('api'), publisher.run('schedule'), publisher.run('api')]);
+    expect(events).toEqual(['list', 'put', 'list', 'put', 'list', 'put']);
+    expect(results.map((r) => r.users)).toEqual([1, 1, 1]);
+    expect(publisher.lastExport).toMatchObject({ ok: true, users: 1 });
+    await cleanup();
+  });
+
+  it('skips a scheduled run while another is in flight, and says so', async () => {
+    const { events, lines, publisher, cleanup } = await setup();
+    const api = publisher.run('api');
+    expect(await publisher.runIfIdle('schedule')).toBeNull();
+    await api;
+    expect(events).toEqual(['list', 'put']);
+    expect(lines.find((l) => l.event === 'export_skipped')?.msg).toMatch(/still running/);
+    expect(await publisher.runIfIdle('schedule')).toMatchObject({ users: 1 });
+    await cleanup();
+  });
+
+  it('records a failed run and lets the next one through', async () => {
+    const { faults, publisher, cleanup } = await setup();
+    faults.list = true;
+    await expect(publisher.run('schedule')).rejects.toThrow(/cannot list/);
+    expect(publisher.lastExport).toMatchObject({ ok: false, trigger: 'schedule', error: expect.stringMatching(/cannot list/) });
+    faults.list = false;
+    await expect(publisher.run('schedule')).resolves.toMatchObject({ users: 1 });
+    await cleanup();
+  });
+});
