@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**', 'bench/**', 'test/**'],
+    files: ['scripts/**', 'bench/**', 'test/**', 'examples/**'],
     rules: { 'no-console': 'off' },
   },
 );
