@@ -26,9 +26,10 @@ export const FILTER_QUERY_SCHEMA = z
     max_age: nonNegativeInteger('max_age').optional().describe('maximum age in completed years, inclusive'),
   })
   .strict()
-  .refine((q) => q.min_age === undefined || q.max_age === undefined || q.min_age <= q.max_age, {
-    message: 'min_age must not be greater than max_age',
-    path: ['min_age'],
+  .superRefine((q, ctx) => {
+    if (q.min_age !== undefined && q.max_age !== undefined && q.min_age > q.max_age) {
+      ctx.addIssue({ code: 'custom', path: ['min_age'], message: `min_age (${q.min_age}) must not be greater than max_age (${q.max_age})` });
+    }
   });
 
 export type FilterQuery = z.infer<typeof FILTER_QUERY_SCHEMA>;
@@ -51,7 +52,7 @@ export function parseFilterQuery(query: Record<string, unknown>): UserFilters {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0]);
-    const got = query[name] === undefined ? '' : ` (got ${JSON.stringify(query[name])})`;
+    const got = issue.code === 'custom' || query[name] === undefined ? '' : ` (got ${JSON.stringify(query[name])})`;
     throw new InvalidInputError(`${issue.message}${got}`, 'invalid_parameter');
   }
   const q = parsed.data;
