@@ -18,6 +18,8 @@ export interface UserDataTransformerOptions {
   concurrency?: number;
   /** Clock in ms since the epoch; ages and future-date checks use it. Default `Date.now`. */
   now?: () => number;
+  /** Called after every successful sync with its report, e.g. to log it. Default: nothing. */
+  onSync?: (report: SyncReport) => void;
 }
 
 export interface QueryOptions extends UserFilters {
@@ -45,6 +47,7 @@ export class UserDataTransformer {
   readonly concurrency: number;
   readonly #imageExtensions: ReadonlySet<string>;
   readonly #now: () => number;
+  readonly #onSync: ((report: SyncReport) => void) | undefined;
   readonly #state: SyncState = { entries: new Map() };
   #table: UserTable = EMPTY_TABLE;
   #inflight: Promise<SyncReport> | undefined;
@@ -61,6 +64,7 @@ export class UserDataTransformer {
     this.concurrency = o.concurrency;
     this.#imageExtensions = new Set(o.imageExtensions.map((e) => e.replace(/^\./, '').toLowerCase()));
     this.#now = o.now;
+    this.#onSync = options.onSync;
   }
 
   /**
@@ -80,6 +84,7 @@ export class UserDataTransformer {
     const { report, changed } = await runSync(this.#state, ctx);
     if (changed) this.#table = buildTable(this.#state.entries, this.#table);
     this.#lastSync = { atMs: this.#now(), report };
+    this.#onSync?.(report);
     return report;
   }
 

@@ -36,7 +36,12 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const store = createStore(config);
-  const transformer = new UserDataTransformer({ store, sourcePrefix: config.sourcePrefix, concurrency: config.syncConcurrency });
+  const transformer = new UserDataTransformer({
+    store,
+    sourcePrefix: config.sourcePrefix,
+    concurrency: config.syncConcurrency,
+    onSync: ({ failed, ...counts }) => logger.info({ event: 'sync', ...counts, failed: failed.length }, 'synced'),
+  });
   const publisher = new OutputPublisher(transformer, { outputKey: config.outputKey, logger });
   const app = createApp(transformer, { maxStalenessMs: config.maxStalenessMs, apiKey: config.apiKey, publisher, logger, version: packageVersion() });
 

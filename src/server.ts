@@ -42,8 +42,10 @@ export function createApp(transformer: UserDataTransformer, config: AppConfig): 
 
   /** Syncs when the cache is too old; marks the answer stale when the store is down but a cache exists. */
   async function fresh(res: Response): Promise<void> {
-    const { stale } = await transformer.ensureFresh(config.maxStalenessMs);
-    if (stale) res.set('X-Data-Stale', 'true');
+    const { stale, error } = await transformer.ensureFresh(config.maxStalenessMs);
+    if (!stale) return;
+    res.set('X-Data-Stale', 'true');
+    config.logger.warn({ event: 'sync_failed', error }, 'sync failed; answering from the cache');
   }
 
   app.get('/data', async (req, res) => {

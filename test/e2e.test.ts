@@ -104,10 +104,11 @@ describe('end to end: npm start against an S3 server', () => {
   it('logs JSON lines and shuts down gracefully on SIGTERM', async () => {
     process.kill(-child.pid!, 'SIGTERM');
     await waitFor('the stopped log line', async () => (log.includes('"event":"stopped"') ? true : undefined), 20_000);
-    const lines = log.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event?: string });
+    const lines = log.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event?: string; listed?: number });
     const events = lines.map((l) => l.event);
     expect(events).toContain('listening');
     expect(events).toContain('export');
+    expect(lines.find((l) => l.event === 'sync')).toMatchObject({ listed: 3, downloaded: 2, failed: 0 });
     expect(events.filter((e) => e === 'shutdown' || e === 'stopped')).toEqual(['shutdown', 'stopped']);
     expect(log).not.toContain(S3_SECRET_KEY); // credentials never reach the log
   });

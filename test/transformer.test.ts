@@ -110,6 +110,14 @@ describe.each(BACKENDS)('UserDataTransformer on $name', ({ create }) => {
     expect(b.takeDownloads().sort()).toEqual([`${P}1.csv`, `${P}10.csv`, `${P}2.csv`, `${P}alice-smith.csv`]);
   });
 
+  it('hands every successful sync report to onSync', async () => {
+    const reports: number[] = [];
+    const observed = new UserDataTransformer({ store: b.store, sourcePrefix: P, now: () => NOW, onSync: (r) => reports.push(r.downloaded) });
+    await observed.sync();
+    await observed.sync();
+    expect(reports).toEqual([4, 0]);
+  });
+
   it('reports progress up to the number of downloads', async () => {
     const seen: string[] = [];
     await t.sync({ onProgress: ({ done, total }) => seen.push(`${done}/${total}`) });
