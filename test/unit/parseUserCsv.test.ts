@@ -9,6 +9,7 @@ describe('parseUserCsv accepts real-world files', () => {
     ['plain', 'first_name,last_name,birthts\nIvan,Ivanov,946674000000\n'],
     ['spaces after commas', 'first_name, last_name, birthts\nIvan, Ivanov, 946674000000'],
     ['CRLF and trailing blank lines', 'first_name,last_name,birthts\r\nIvan,Ivanov,946674000000\r\n\r\n'],
+    ['old Mac line ends', 'first_name,last_name,birthts\rIvan,Ivanov,946674000000\r'],
     ['a UTF-8 byte-order mark', '\uFEFFfirst_name,last_name,birthts\nIvan,Ivanov,946674000000\n'],
     ['padding everywhere', '  first_name ,last_name,  birthts\n\t Ivan , Ivanov ,946674000000 \n'],
     ['header spaced, row not', 'first_name, last_name, birthts\nIvan,Ivanov,946674000000\n'],
