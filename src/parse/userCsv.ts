@@ -53,13 +53,27 @@ export function parseUserCsv(content: Buffer | string, nowMs: number): ParseResu
   return firstFailure!;
 }
 
-function parseWith(text: string, delimiter: string, nowMs: number): ParseResult {
+/**
+ * Cells of every non-blank line. Text without a quote character has no escaping to undo, so a
+ * split gives exactly papaparse's answer (a property test holds them equal) at a fraction of its
+ * per-call cost, which dominates a sync of many tiny files. Anything quoted goes to papaparse.
+ */
+export function splitCsv(text: string, delimiter: string): { rows: string[][]; quoteError?: string } {
   // Naming the line ending spares papaparse a guessing pass over every file.
   const newline = text.includes('\r\n') ? '\r\n' : text.includes('\n') || !text.includes('\r') ? '\n' : '\r';
+  if (!text.includes('"')) {
+    const rows = text.split(newline).map((line) => line.split(delimiter));
+    return { rows: rows.filter((cells) => cells.join('').trim() !== '') };
+  }
   const parsed = Papa.parse<string[]>(text, { delimiter, newline, skipEmptyLines: 'greedy' });
-  const quoteError = parsed.errors.find((e) => e.type === 'Quotes');
-  if (quoteError) return { ok: false, reason: `malformed quotes on line ${(quoteError.row ?? 0) + 1}: ${quoteError.message}` };
-  const [header, ...rows] = parsed.data.map((row) => row.map((cell) => cell.trim()));
+  const error = parsed.errors.find((e) => e.type === 'Quotes');
+  return { rows: parsed.data, quoteError: error && `malformed quotes on line ${(error.row ?? 0) + 1}: ${error.message}` };
+}
+
+function parseWith(text: string, delimiter: string, nowMs: number): ParseResult {
+  const { rows: raw, quoteError } = splitCsv(text, delimiter);
+  if (quoteError) return { ok: false, reason: quoteError };
+  const [header, ...rows] = raw.map((row) => row.map((cell) => cell.trim()));
   if (!header || header.every((h) => h === '')) return { ok: false, reason: 'the file is empty' };
   const headerProblem = checkHeader(header);
   if (headerProblem) return { ok: false, reason: headerProblem };

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseUserCsv } from '../../src/parse/userCsv.js';
+import fc from 'fast-check';
+import Papa from 'papaparse';
+import { parseUserCsv, splitCsv } from '../../src/parse/userCsv.js';
 
 const NOW = Date.UTC(2026, 10, 22);
 const parse = (text: string | Buffer) => parseUserCsv(text, NOW);
@@ -61,5 +63,19 @@ describe('parseUserCsv rejects broken files with a precise reason', () => {
 
   it('rejects bytes that are not UTF-8', () => {
     expect(parse(Buffer.from([0x66, 0xff, 0xfe, 0x0a]))).toEqual({ ok: false, reason: 'not valid UTF-8 text' });
+  });
+});
+
+describe('splitCsv', () => {
+  it('splits unquoted text exactly as papaparse does', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'é', ',', ' ', '\t', '\n', '\r\n', '\r', '1'), maxLength: 40 });
+    fc.assert(
+      fc.property(text, fc.constantFrom(',', ', '), (t, delimiter) => {
+        const newline = t.includes('\r\n') ? '\r\n' : t.includes('\n') || !t.includes('\r') ? '\n' : '\r';
+        const papa = Papa.parse<string[]>(t, { delimiter, newline, skipEmptyLines: 'greedy' }).data;
+        expect(splitCsv(t, delimiter).rows).toEqual(papa);
+      }),
+      { numRuns: 5_000 },
+    );
   });
 });
