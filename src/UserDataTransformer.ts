@@ -48,10 +48,11 @@ export class UserDataTransformer {
   readonly #imageExtensions: ReadonlySet<string>;
   readonly #now: () => number;
   readonly #onSync: ((report: SyncReport) => void) | undefined;
-  readonly #state: SyncState = { entries: new Map() };
+  readonly #state: SyncState = { entries: new Map(), dirty: false };
   #table: UserTable = EMPTY_TABLE;
   #inflight: Promise<SyncReport> | undefined;
   #lastSync: { atMs: number; report: SyncReport } | undefined;
+  #lastFailure: { atMs: number; error: string } | undefined;
 
   constructor(options: UserDataTransformerOptions) {
     if (!options?.store) throw requiredOption('UserDataTransformer', 'store');
@@ -69,10 +70,12 @@ export class UserDataTransformer {
 
   /**
    * Brings the cache up to date with the store, downloading only what changed. Calls made while a
-   * sync runs join it instead of starting another. Throws `StoreUnavailableError` when the listing
-   * fails; the cache then stays as it was.
+   * sync runs join it instead of starting another; with `fresh: true` a call that finds one running
+   * waits for it and then syncs again, so its answer reflects the store as of the call.
+   * Throws `StoreUnavailableError` when the listing fails; the cache then stays as it was.
    */
-  sync(options: { onProgress?: (progress: SyncProgress) => void } = {}): Promise<SyncReport> {
+  async sync(options: { onProgress?: (progress: SyncProgress) => void; fresh?: boolean } = {}): Promise<SyncReport> {
+    if (options.fresh && this.#inflight) await this.#inflight.catch(() => undefined);
     this.#inflight ??= this.#runSync(options.onProgress).finally(() => {
       this.#inflight = undefined;
     });
@@ -81,20 +84,45 @@ export class UserDataTransformer {
 
   async #runSync(onProgress?: (progress: SyncProgress) => void): Promise<SyncReport> {
     const ctx = { store: this.store, prefix: this.sourcePrefix, imageExtensions: this.#imageExtensions, concurrency: this.concurrency, nowMs: this.#now(), onProgress };
-    const { report, changed } = await runSync(this.#state, ctx);
-    if (changed) this.#table = buildTable(this.#state.entries, this.#table);
-    this.#lastSync = { atMs: this.#now(), report };
-    this.#onSync?.(report);
-    return report;
+    try {
+      const report = await runSync(this.#state, ctx).catch((error: unknown) => {
+        this.#lastFailure = { atMs: this.#now(), error: describeError(error) };
+        throw error;
+      });
+      this.#lastFailure = undefined;
+      this.#lastSync = { atMs: this.#now(), report };
+      this.#notifySync(report);
+      return report;
+    } finally {
+      // Also after a failure part-way: whatever did change must reach the table.
+      if (this.#state.dirty) {
+        this.#table = buildTable(this.#state.entries, this.#table);
+        this.#state.dirty = false;
+      }
+    }
+  }
+
+  #notifySync(report: SyncReport): void {
+    try {
+      this.#onSync?.(report);
+    } catch {
+      // A failing observer must not turn a good sync into a failed one.
+    }
   }
 
   /**
    * Syncs when the last successful sync is older than `maxAgeMs` (or there was none). If that sync
-   * fails but an earlier one succeeded, the cached table is kept and the result says it is stale;
-   * with nothing cached the error is thrown.
+   * fails but an earlier one succeeded, the cached table is kept and the result says it is stale,
+   * and for the next `maxAgeMs` further calls report the same without trying again; with nothing
+   * cached the error is thrown.
    */
   async ensureFresh(maxAgeMs: number): Promise<FreshnessResult> {
-    if (this.#lastSync && maxAgeMs > 0 && this.#now() - this.#lastSync.atMs < maxAgeMs) return { stale: false };
+    const nowMs = this.#now();
+    if (this.#lastSync && maxAgeMs > 0 && nowMs - this.#lastSync.atMs < maxAgeMs) return { stale: false };
+    // After a failure, reads within the same window answer from the cache at once instead of each
+    // waiting out the store's retries again.
+    const failure = this.#lastFailure;
+    if (this.#lastSync && failure && maxAgeMs > 0 && nowMs - failure.atMs < maxAgeMs) return { stale: true, error: failure.error };
     try {
       await this.sync();
       return { stale: false };

@@ -7,7 +7,7 @@ export interface UserRow {
   /** Birth date, milliseconds since 1970-01-01T00:00:00Z. */
   readonly birthts: number;
   /** Key of the user's image in the store, or `null` when there is none. */
-  img_path: string | null;
+  readonly img_path: string | null;
   /** Columns beyond the three required ones, by header name (trimmed). */
   readonly extra: Readonly<Record<string, string>>;
 }

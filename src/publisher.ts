@@ -77,7 +77,7 @@ export class OutputPublisher {
   async #publish(trigger: ExportTrigger): Promise<PublishResult> {
     const started = performance.now();
     try {
-      const sync = await this.#transformer.sync();
+      const sync = await this.#transformer.sync({ fresh: true });
       const out = await this.#transformer.updateOutput(this.outputKey);
       const durationMs = Math.round(performance.now() - started);
       this.#last = { trigger, finishedAt: new Date().toISOString(), ok: true, durationMs, users: out.users };

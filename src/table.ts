@@ -10,13 +10,13 @@ import type { CacheEntry } from './sync/sync.js';
  */
 export interface UserTable {
   readonly rows: readonly UserRow[];
-  readonly birthKeys: Int32Array;
+  readonly birthKeys: Float64Array;
   readonly hasImage: Uint8Array;
   /** Increases whenever the content changes; lets callers cache derived results. */
   readonly version: number;
 }
 
-export const EMPTY_TABLE: UserTable = { rows: [], birthKeys: new Int32Array(0), hasImage: new Uint8Array(0), version: 0 };
+export const EMPTY_TABLE: UserTable = { rows: [], birthKeys: new Float64Array(0), hasImage: new Uint8Array(0), version: 0 };
 
 /**
  * Builds the table from cache entries. When the set of user ids is the one `previous` had, its
@@ -32,7 +32,8 @@ export function buildTable(entries: ReadonlyMap<string, CacheEntry>, previous: U
     ordered = live.sort((a, b) => naturalCompare(a.row!.user_id, b.row!.user_id));
   }
   const rows = ordered.map((e) => e.row!);
-  const birthKeys = Int32Array.from(ordered, (e) => e.birthKey);
+  // Float64, not Int32: keys of years beyond ±214,748 (valid JavaScript dates) overflow 32 bits.
+  const birthKeys = Float64Array.from(ordered, (e) => e.birthKey);
   const hasImage = Uint8Array.from(rows, (r) => (r.img_path === null ? 0 : 1));
   return { rows, birthKeys, hasImage, version: previous.version + 1 };
 }

@@ -204,3 +204,88 @@ describe('UserDataTransformer under storage faults (S3)', () => {
     expect(t.rows().map((r) => r.user_id)).toEqual(['2', '10', 'alice-smith']);
   });
 });
+
+describe('UserDataTransformer sync semantics', () => {
+  let b: Backend;
+  beforeEach(async () => {
+    b = await BACKENDS[0]!.create();
+    await seed(b);
+  });
+  afterEach(() => b.cleanup());
+
+  /** The backend's store with a listing that waits until released, to hold a sync mid-flight. */
+  function gatedStore() {
+    let release: () => void = () => undefined;
+    let listed: () => void = () => undefined;
+    const listingDone = new Promise<void>((resolve) => (listed = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const store = {
+      ...b.store,
+      list: async (prefix: string) => {
+        const result = await b.store.list(prefix);
+        listed();
+        await gate;
+        return result;
+      },
+    };
+    return { store, release, listingDone };
+  }
+
+  it('a fresh sync requested while another runs reflects changes made after that one listed', async () => {
+    const { store, release, listingDone } = gatedStore();
+    const t = new UserDataTransformer({ store, sourcePrefix: P, now: () => NOW });
+    const first = t.sync();
+    await listingDone;
+    await b.write(`${P}3.csv`, csv('Late', 'Comer', born(1999, 9, 9)));
+    const joined = t.sync();
+    const fresh = t.sync({ fresh: true });
+    release();
+    expect((await first).users).toBe(4);
+    expect((await joined).users).toBe(4); // joined the run that had already listed
+    expect((await fresh).users).toBe(5);
+    expect(t.rows().map((r) => r.user_id)).toContain('3');
+  });
+
+  it('finishes the sync and updates the table even if the progress callback throws', async () => {
+    const t = new UserDataTransformer({ store: b.store, sourcePrefix: P, now: () => NOW, onSync: () => { throw new Error('observer bug'); } });
+    const report = await t.sync({ onProgress: () => { throw new Error('display bug'); } });
+    expect(report.users).toBe(4);
+    expect(t.rows().map((r) => r.user_id)).toEqual(['1', '2', '10', 'alice-smith']);
+  });
+
+  it('never edits rows already handed out when an image appears', async () => {
+    const t = new UserDataTransformer({ store: b.store, sourcePrefix: P, now: () => NOW });
+    await t.sync();
+    const before = t.rows();
+    await b.write(`${P}1.png`, Buffer.from([1]));
+    await t.sync();
+    expect(before[0]?.img_path).toBeNull();
+    expect(t.rows()[0]?.img_path).toBe(`${P}1.png`);
+  });
+
+  it('after a failed sync, reads inside the staleness window answer from the cache without asking the store again', async () => {
+    let lists = 0;
+    let down = false;
+    const store = {
+      ...b.store,
+      list: async (prefix: string) => {
+        lists++;
+        if (down) throw new StoreUnavailableError('injected outage');
+        return b.store.list(prefix);
+      },
+    };
+    let now = NOW;
+    const t = new UserDataTransformer({ store, sourcePrefix: P, now: () => now });
+    await t.ensureFresh(5_000);
+    down = true;
+    now += 6_000;
+    expect(await t.ensureFresh(5_000)).toEqual({ stale: true, error: 'injected outage' });
+    now += 1_000;
+    expect(await t.ensureFresh(5_000)).toEqual({ stale: true, error: 'injected outage' });
+    expect(lists).toBe(2);
+    down = false;
+    now += 5_000;
+    expect(await t.ensureFresh(5_000)).toEqual({ stale: false });
+    expect(lists).toBe(3);
+  });
+});

@@ -17,6 +17,9 @@ export const REQUIRED_COLUMNS = ['first_name', 'last_name', 'birthts'] as const;
 /** The largest magnitude a JavaScript Date accepts. */
 const MAX_DATE_MS = 8_640_000_000_000_000;
 const UTF8_BOM = '\uFEFF';
+const LINE_BREAK = /\r\n|\n|\r/;
+/** Strict: invalid bytes throw instead of turning into U+FFFD, and a BOM is kept for us to strip. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const EMPTY_EXTRA: Readonly<Record<string, string>> = Object.freeze({});
 
 export interface ParsedUser {
@@ -38,9 +41,13 @@ export type ParseResult = { ok: true; user: ParsedUser } | { ok: false; reason: 
  * `nowMs` rejects birth dates in the future.
  */
 export function parseUserCsv(content: Buffer | string, nowMs: number): ParseResult {
-  let text = typeof content === 'string' ? content : content.toString('utf8');
+  let text: string;
+  try {
+    text = typeof content === 'string' ? content : UTF8.decode(content);
+  } catch {
+    return { ok: false, reason: 'not valid UTF-8 text' };
+  }
   if (text.startsWith(UTF8_BOM)) text = text.slice(1);
-  if (text.includes('\uFFFD')) return { ok: false, reason: 'not valid UTF-8 text' };
   const firstLine = text.slice(0, text.search(/\r?\n|$/));
   const spaced = /,[ \t]/.test(firstLine);
   const delimiters = spaced ? [', ', ','] : [',', ', '];
@@ -55,17 +62,16 @@ export function parseUserCsv(content: Buffer | string, nowMs: number): ParseResu
 
 /**
  * Cells of every non-blank line. Text without a quote character has no escaping to undo, so a
- * split gives exactly papaparse's answer (a property test holds them equal) at a fraction of its
- * per-call cost, which dominates a sync of many tiny files. Anything quoted goes to papaparse.
+ * split gives papaparse's answer (a property test holds them equal) at a fraction of its per-call
+ * cost, which dominates a sync of many tiny files. Anything quoted goes to papaparse.
  */
 export function splitCsv(text: string, delimiter: string): { rows: string[][]; quoteError?: string } {
-  // Naming the line ending spares papaparse a guessing pass over every file.
-  const newline = text.includes('\r\n') ? '\r\n' : text.includes('\n') || !text.includes('\r') ? '\n' : '\r';
   if (!text.includes('"')) {
-    const rows = text.split(newline).map((line) => line.split(delimiter));
+    // Any mix of line endings, as long as the file has no quoted field to hide one in.
+    const rows = text.split(LINE_BREAK).map((line) => line.split(delimiter));
     return { rows: rows.filter((cells) => cells.join('').trim() !== '') };
   }
-  const parsed = Papa.parse<string[]>(text, { delimiter, newline, skipEmptyLines: 'greedy' });
+  const parsed = Papa.parse<string[]>(text, { delimiter, skipEmptyLines: 'greedy' });
   const error = parsed.errors.find((e) => e.type === 'Quotes');
   return { rows: parsed.data, quoteError: error && `malformed quotes on line ${(error.row ?? 0) + 1}: ${error.message}` };
 }
@@ -97,12 +103,13 @@ function checkHeader(header: string[]): string | null {
 }
 
 function toUser(header: string[], row: string[], nowMs: number): ParseResult {
-  const fields: Record<string, string> = {};
+  // Null-prototype records: a column named `__proto__` is data like any other.
+  const fields: Record<string, string> = Object.create(null) as Record<string, string>;
   let extra: Record<string, string> | undefined;
   header.forEach((name, i) => {
     const value = row[i] ?? '';
     if ((REQUIRED_COLUMNS as readonly string[]).includes(name)) fields[name] = value;
-    else (extra ??= {})[name] = value;
+    else (extra ??= Object.create(null) as Record<string, string>)[name] = value;
   });
   const checked = USER_CSV_SCHEMA.safeParse(fields);
   if (!checked.success) {

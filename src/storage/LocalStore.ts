@@ -73,6 +73,9 @@ export function createLocalStore(options: LocalStoreOptions): ObjectStore {
       }
       await Promise.all(subdirs);
     }
+    // A missing root is an unmounted volume, not an empty bucket: publishing from it would
+    // overwrite the output with nothing.
+    await ping();
     await walk(dirKey);
     const infos = (await Promise.all(found)).filter((i): i is ObjectInfo => i !== null);
     return infos.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -26,6 +26,8 @@ interface Fingerprint {
 
 export interface SyncState {
   entries: Map<string, CacheEntry>;
+  /** Rows changed since the table was last built; cleared by whoever rebuilds it. */
+  dirty: boolean;
 }
 
 export interface SyncContext {
@@ -39,42 +41,21 @@ export interface SyncContext {
 
 /**
  * One incremental pass: list the prefix, fetch only CSVs whose fingerprint changed, drop users whose
- * CSV is gone, and re-derive every image path from the listing. Mutates `state` in place; throws
- * only when the listing itself fails, leaving `state` as it was.
+ * CSV is gone, and re-derive every image path from the listing. Mutates `state` in place and sets
+ * `state.dirty` whenever the rows changed; throws only when the listing fails, before any change.
  */
-export async function runSync(state: SyncState, ctx: SyncContext): Promise<{ report: SyncReport; changed: boolean }> {
+export async function runSync(state: SyncState, ctx: SyncContext): Promise<SyncReport> {
   const started = performance.now();
   const listing = await ctx.store.list(ctx.prefix);
   const { csvs, images, ignored, failures: nameFailures } = classifyListing(listing, ctx.prefix, ctx.imageExtensions);
-
-  let removed = 0;
-  for (const [userId, entry] of state.entries) {
-    if (csvs.has(userId)) continue;
-    state.entries.delete(userId);
-    if (entry.row) removed++;
-  }
-
-  const toFetch: [string, ObjectInfo][] = [];
-  for (const [userId, object] of csvs) {
-    const entry = state.entries.get(userId);
-    const known = entry?.failure?.kind === 'invalid' ? entry.failure.source : entry?.failure ? undefined : entry?.source;
-    if (!known || !sameSource(known, object)) toFetch.push([userId, object]);
-  }
+  const removed = dropMissing(state, csvs);
+  const toFetch = planFetches(state, csvs);
   const downloaded = await fetchAll(state, ctx, toFetch);
-
-  let imagesChanged = false;
-  for (const [userId, entry] of state.entries) {
-    if (!entry.row) continue;
-    const imgPath = images.get(userId)?.key ?? null;
-    if (entry.row.img_path !== imgPath) {
-      entry.row.img_path = imgPath;
-      imagesChanged = true;
-    }
-  }
+  applyImages(state, images);
 
   let users = 0;
   for (const entry of state.entries.values()) if (entry.row) users++;
-  const report: SyncReport = {
+  return {
     listed: listing.length,
     downloaded,
     unchanged: csvs.size - toFetch.length,
@@ -85,7 +66,43 @@ export async function runSync(state: SyncState, ctx: SyncContext): Promise<{ rep
     failed: [...nameFailures, ...currentFailures(state)],
     durationMs: Math.round(performance.now() - started),
   };
-  return { report, changed: downloaded > 0 || removed > 0 || imagesChanged };
+}
+
+/** Forgets users whose CSV is no longer listed; returns how many of them had a row. */
+function dropMissing(state: SyncState, csvs: ReadonlyMap<string, ObjectInfo>): number {
+  let removed = 0;
+  for (const [userId, entry] of state.entries) {
+    if (csvs.has(userId)) continue;
+    state.entries.delete(userId);
+    if (entry.row) {
+      removed++;
+      state.dirty = true;
+    }
+  }
+  return removed;
+}
+
+/** CSVs to download: new or changed ones, and ones whose last download failed. */
+function planFetches(state: SyncState, csvs: ReadonlyMap<string, ObjectInfo>): [string, ObjectInfo][] {
+  const toFetch: [string, ObjectInfo][] = [];
+  for (const [userId, object] of csvs) {
+    const entry = state.entries.get(userId);
+    const known = entry?.failure?.kind === 'invalid' ? entry.failure.source : entry?.failure ? undefined : entry?.source;
+    if (!known || !sameSource(known, object)) toFetch.push([userId, object]);
+  }
+  return toFetch;
+}
+
+/** Points every row at its user's newest image. Rows are replaced, never edited: tables already handed out stay as they were. */
+function applyImages(state: SyncState, images: ReadonlyMap<string, ObjectInfo>): void {
+  for (const [userId, entry] of state.entries) {
+    if (!entry.row) continue;
+    const imgPath = images.get(userId)?.key ?? null;
+    if (entry.row.img_path !== imgPath) {
+      entry.row = { ...entry.row, img_path: imgPath };
+      state.dirty = true;
+    }
+  }
 }
 
 async function fetchAll(state: SyncState, ctx: SyncContext, toFetch: [string, ObjectInfo][]): Promise<number> {
@@ -97,7 +114,7 @@ async function fetchAll(state: SyncState, ctx: SyncContext, toFetch: [string, Ob
     toFetch.map(([userId, object]) =>
       limit(async () => {
         if (await fetchOne(state, ctx, userId, object)) fetched++;
-        ctx.onProgress?.({ done: ++done, total });
+        notifyProgress(ctx, { done: ++done, total });
       }),
     ),
   );
@@ -130,7 +147,17 @@ async function fetchOne(state: SyncState, ctx: SyncContext, userId: string, obje
   entry.birthKey = utcDateKey(birthts);
   entry.source = source;
   entry.failure = undefined;
+  state.dirty = true;
   return true;
+}
+
+/** A progress callback that throws must not abort the sync half-way through its downloads. */
+function notifyProgress(ctx: SyncContext, progress: SyncProgress): void {
+  try {
+    ctx.onProgress?.(progress);
+  } catch {
+    // The caller's display problem; the sync goes on.
+  }
 }
 
 function currentFailures(state: SyncState): SyncFailure[] {

@@ -48,9 +48,10 @@ describe('local folder store specifics', () => {
     await rm(root, { recursive: true });
   });
 
-  it('reports a missing root as unavailable on ping', async () => {
+  it('reports a missing root as unavailable, not as an empty bucket', async () => {
     const store = createLocalStore({ root: path.join(tmpdir(), 'udt-does-not-exist-' + Date.now()) });
     await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.list('data/')).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 
   it('names the missing option', () => {
