@@ -23,7 +23,7 @@ export const ENV_SCHEMA = z
     MINIO_BUCKET: withDefault('datalake').describe('bucket'),
     MINIO_REGION: withDefault('us-east-1').describe('region'),
     LOCAL_ROOT: withDefault('.').describe('local mode: the folder that plays the bucket'),
-    SOURCE_PREFIX: optionalString.describe('where user files live: source_data/ with MinIO, data/ in local mode'),
+    SOURCE_PREFIX: optionalString.describe('folder of the user files: source_data/ with MinIO, data/ in local mode; a trailing / is implied'),
     OUTPUT_KEY: withDefault('processed_data/output.csv').describe('where the export is written'),
     OUTPUT_CRON: withDefault('* * * * *')
       .refine((v) => v === 'off' || cron.validate(v), 'must be a cron expression such as "*/5 * * * *", or "off"')
@@ -34,11 +34,25 @@ export const ENV_SCHEMA = z
     LOG_LEVEL: withDefault('info').pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])).describe('log level'),
   })
   .superRefine((env, ctx) => {
-    if (!env.MINIO_ENDPOINT) return;
-    for (const name of ['MINIO_ACCESS_KEY', 'MINIO_SECRET_KEY'] as const) {
-      if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when MINIO_ENDPOINT is set' });
+    if (env.MINIO_ENDPOINT) {
+      for (const name of ['MINIO_ACCESS_KEY', 'MINIO_SECRET_KEY'] as const) {
+        if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when MINIO_ENDPOINT is set' });
+      }
+    }
+    if (env.OUTPUT_KEY.startsWith('/') || env.OUTPUT_KEY.split('/').some((s) => s === '..' || s === '.' || s === '')) {
+      ctx.addIssue({ code: 'custom', path: ['OUTPUT_KEY'], message: 'must be a relative key such as processed_data/output.csv' });
+    }
+    const prefix = sourcePrefix(env);
+    if (prefix !== '' && env.OUTPUT_KEY.startsWith(prefix) && !env.OUTPUT_KEY.slice(prefix.length).includes('/')) {
+      ctx.addIssue({ code: 'custom', path: ['OUTPUT_KEY'], message: `must not be directly under SOURCE_PREFIX (${prefix}), where it would be read back as a user` });
     }
   });
+
+/** The source prefix, as a folder: `data` means `data/`, since user files are named by folder. */
+function sourcePrefix(env: { MINIO_ENDPOINT?: string; SOURCE_PREFIX?: string }): string {
+  const raw = env.SOURCE_PREFIX ?? (env.MINIO_ENDPOINT ? 'source_data/' : 'data/');
+  return raw === '' || raw.endsWith('/') ? raw : `${raw}/`;
+}
 
 export type Env = z.infer<typeof ENV_SCHEMA>;
 
@@ -80,7 +94,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     store: s3
       ? { kind: 's3', endpoint: env.MINIO_ENDPOINT!, accessKey: env.MINIO_ACCESS_KEY!, secretKey: env.MINIO_SECRET_KEY!, bucket: env.MINIO_BUCKET, region: env.MINIO_REGION }
       : { kind: 'local', root: env.LOCAL_ROOT },
-    sourcePrefix: env.SOURCE_PREFIX ?? (s3 ? 'source_data/' : 'data/'),
+    sourcePrefix: sourcePrefix(env),
     outputKey: env.OUTPUT_KEY,
     outputCron: env.OUTPUT_CRON === 'off' ? null : env.OUTPUT_CRON,
     maxStalenessMs: env.MAX_STALENESS_MS,

@@ -80,8 +80,16 @@ async function main(): Promise<void> {
     logger.info({ event: 'stopped' }, 'stopped');
     process.exit(0);
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  const stop = (signal: string) =>
+    shutdown(signal).catch((error: unknown) => {
+      logger.fatal({ err: error }, 'shutdown failed');
+      process.exit(1);
+    });
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  // Every expected failure is handled where it happens; anything else is logged, not fatal,
+  // since the cache and the last good output are still worth serving.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason, event: 'unhandled_rejection' }, 'unhandled rejection'));
 }
 
 await main();

@@ -18,13 +18,14 @@ export function startScheduler(expression: string, job: () => Promise<unknown>, 
     logger: {
       info: (message) => logger.debug({ event: 'cron' }, message),
       warn: (message) => logger.warn({ event: 'cron' }, message),
-      error: (message, err) => logger.error({ event: 'cron', err }, String(message)),
+      // A failed run is logged once, by the execution:failed listener below.
+      error: (message, err) => logger.debug({ event: 'cron', err }, String(message)),
       debug: (message) => logger.debug({ event: 'cron' }, String(message)),
     },
   });
   task.on('execution:overlap', () => logger.warn({ event: 'export_skipped', reason: 'overlap' }, 'scheduled export skipped: the previous one is still running'));
   task.on('execution:failed', (ctx) => logger.error({ event: 'scheduled_export_failed', err: ctx.execution?.error }, 'scheduled export failed'));
-  void task.start();
+  Promise.resolve(task.start()).catch((error: unknown) => logger.error({ err: error, event: 'scheduler_failed' }, 'cannot start the schedule'));
   logger.info({ event: 'scheduler_started', expression }, 'export scheduled');
   return {
     async stop() {

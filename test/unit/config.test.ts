@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const s3 = { MINIO_ENDPOINT: 'http://localhost:9000', MINIO_ACCESS_KEY: 'ak', MINIO_SECRET_KEY: 'sk' };
+
+describe('loadConfig', () => {
+  it('runs on the local folder with documented defaults when nothing is set', () => {
+    expect(loadConfig({})).toEqual({
+      port: 8080,
+      store: { kind: 'local', root: '.' },
+      sourcePrefix: 'data/',
+      outputKey: 'processed_data/output.csv',
+      outputCron: '* * * * *',
+      maxStalenessMs: 5000,
+      syncConcurrency: 16,
+      apiKey: null,
+      logLevel: 'info',
+    });
+  });
+
+  it('switches to S3 with its own prefix default when MINIO_ENDPOINT is set', () => {
+    expect(loadConfig(s3)).toMatchObject({
+      store: { kind: 's3', endpoint: 'http://localhost:9000', accessKey: 'ak', secretKey: 'sk', bucket: 'datalake', region: 'us-east-1' },
+      sourcePrefix: 'source_data/',
+    });
+  });
+
+  it('treats empty variables as unset and "off" as no schedule', () => {
+    expect(loadConfig({ API_KEY: '', PORT: '', OUTPUT_CRON: 'off' })).toMatchObject({ apiKey: null, port: 8080, outputCron: null });
+  });
+
+  it('reads SOURCE_PREFIX as a folder', () => {
+    expect(loadConfig({ SOURCE_PREFIX: 'users' }).sourcePrefix).toBe('users/');
+    expect(loadConfig({ SOURCE_PREFIX: 'a/b/' }).sourcePrefix).toBe('a/b/');
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT="eighty": must be a whole number/],
+    [{ PORT: '70000' }, /PORT="70000": must be at most 65535/],
+    [{ MINIO_ENDPOINT: 'localhost:9000', MINIO_ACCESS_KEY: 'a', MINIO_SECRET_KEY: 'b' }, /MINIO_ENDPOINT="localhost:9000": must be an http\(s\) URL/],
+    [{ MINIO_ENDPOINT: 'http://m:9000' }, /MINIO_ACCESS_KEY="": is required when MINIO_ENDPOINT is set[\s\S]*MINIO_SECRET_KEY/],
+    [{ OUTPUT_CRON: 'every minute' }, /OUTPUT_CRON="every minute": must be a cron expression/],
+    [{ MAX_STALENESS_MS: '-5' }, /MAX_STALENESS_MS="-5"/],
+    [{ SYNC_CONCURRENCY: '0' }, /SYNC_CONCURRENCY="0": must be at least 1/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud"/],
+    [{ OUTPUT_KEY: '../etc/out.csv' }, /OUTPUT_KEY="..\/etc\/out.csv": must be a relative key/],
+    [{ OUTPUT_KEY: '/abs/out.csv' }, /OUTPUT_KEY="\/abs\/out.csv": must be a relative key/],
+    [{ OUTPUT_KEY: 'data/output.csv' }, /OUTPUT_KEY="data\/output.csv": must not be directly under SOURCE_PREFIX \(data\/\)/],
+  ])('refuses %j, naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
