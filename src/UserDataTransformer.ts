@@ -170,8 +170,7 @@ export class UserDataTransformer {
 
   /** Mean age in completed years of the matching users, with their count; `averageAge` is `null` when none match. */
   averageAge(filters: UserFilters = {}): { averageAge: number | null; count: number } {
-    const nowMs = this.#now();
-    return averageAge(this.#table, selectRows(this.#table, filters, nowMs), nowMs);
+    return averageAge(this.#table, filters, this.#now());
   }
 
   /**

@@ -1,4 +1,5 @@
 import { birthKeyRange, utcDateKey, yearsBetweenKeys } from './age.js';
+import { ageTotals, buildBirthIndex, keyRange, type BirthIndex } from './birthIndex.js';
 import { InvalidInputError } from './errors.js';
 import type { UserFilters, UserRow } from './model.js';
 import { naturalCompare } from './naturalCompare.js';
@@ -12,11 +13,20 @@ export interface UserTable {
   readonly rows: readonly UserRow[];
   readonly birthKeys: Float64Array;
   readonly hasImage: Uint8Array;
+  readonly byBirth: BirthIndex;
   /** Increases whenever the content changes; lets callers cache derived results. */
   readonly version: number;
 }
 
-export const EMPTY_TABLE: UserTable = { rows: [], birthKeys: new Float64Array(0), hasImage: new Uint8Array(0), version: 0 };
+export const EMPTY_TABLE: UserTable = {
+  rows: [],
+  birthKeys: new Float64Array(0),
+  hasImage: new Uint8Array(0),
+  byBirth: buildBirthIndex(new Float64Array(0), new Uint8Array(0)),
+  version: 0,
+};
+/** Above this share of the table, an index lookup plus a sort costs more than one scan. */
+const INDEX_SELECTIVITY = 1 / 8;
 
 /**
  * Builds the table from cache entries. When the set of user ids is the one `previous` had, its
@@ -35,7 +45,7 @@ export function buildTable(entries: ReadonlyMap<string, CacheEntry>, previous: U
   // Float64, not Int32: keys of years beyond ±214,748 (valid JavaScript dates) overflow 32 bits.
   const birthKeys = Float64Array.from(ordered, (e) => e.birthKey);
   const hasImage = Uint8Array.from(rows, (r) => (r.img_path === null ? 0 : 1));
-  return { rows, birthKeys, hasImage, version: previous.version + 1 };
+  return { rows, birthKeys, hasImage, byBirth: buildBirthIndex(birthKeys, hasImage), version: previous.version + 1 };
 }
 
 /** Checks the ready-made filters and throws `InvalidInputError` naming the bad one. */
@@ -62,7 +72,19 @@ export function selectRows(table: UserTable, filters: UserFilters, nowMs: number
   validateFilters(filters);
   const { min, max } = birthKeyRange(utcDateKey(nowMs), filters.minAge, filters.maxAge);
   const wantImage = filters.imageExists === undefined ? -1 : filters.imageExists ? 1 : 0;
-  const { where } = filters;
+  const { start, end } = keyRange(table.byBirth, min, max);
+  if (!filters.where && end - start <= table.rows.length * INDEX_SELECTIVITY) {
+    const picked: number[] = [];
+    for (let p = start; p < end; p++) {
+      const i = table.byBirth.order[p]!;
+      if (wantImage === -1 || table.hasImage[i] === wantImage) picked.push(i);
+    }
+    return picked.sort((a, b) => a - b);
+  }
+  return scanRows(table, min, max, wantImage, filters.where);
+}
+
+function scanRows(table: UserTable, min: number, max: number, wantImage: number, where: UserFilters['where']): number[] {
   const { birthKeys, hasImage, rows } = table;
   const selected: number[] = [];
   for (let i = 0; i < rows.length; i++) {
@@ -75,11 +97,20 @@ export function selectRows(table: UserTable, filters: UserFilters, nowMs: number
   return selected;
 }
 
-/** Mean age in completed years of the selected rows, `null` when none are selected. */
-export function averageAge(table: UserTable, selected: readonly number[], nowMs: number): { averageAge: number | null; count: number } {
-  if (selected.length === 0) return { averageAge: null, count: 0 };
+/** Mean age in completed years of the matching rows, `null` when none match. */
+export function averageAge(table: UserTable, filters: UserFilters, nowMs: number): { averageAge: number | null; count: number } {
   const todayKey = utcDateKey(nowMs);
+  let count: number;
   let sum = 0;
-  for (const i of selected) sum += yearsBetweenKeys(table.birthKeys[i]!, todayKey);
-  return { averageAge: sum / selected.length, count: selected.length };
+  if (filters.where) {
+    const selected = selectRows(table, filters, nowMs);
+    for (const i of selected) sum += yearsBetweenKeys(table.birthKeys[i]!, todayKey);
+    count = selected.length;
+  } else {
+    validateFilters(filters);
+    const { min, max } = birthKeyRange(todayKey, filters.minAge, filters.maxAge);
+    const { start, end } = keyRange(table.byBirth, min, max);
+    ({ count, sum } = ageTotals(table.byBirth, start, end, todayKey, filters.imageExists === undefined ? -1 : filters.imageExists ? 1 : 0));
+  }
+  return { averageAge: count === 0 ? null : sum / count, count };
 }

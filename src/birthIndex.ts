@@ -1,0 +1,66 @@
+import { yearsBetweenKeys } from './age.js';
+
+/**
+ * Table positions sorted by birth date. An age filter is a range of birth dates, so it becomes two
+ * binary searches; and since everyone in a run of equal ages shares one age, statistics need one
+ * step per distinct age, not per user.
+ */
+export interface BirthIndex {
+  /** Table positions in ascending birth-key order. */
+  readonly order: Uint32Array;
+  /** Birth keys in that order. */
+  readonly keys: Float64Array;
+  /** `imagesBefore[i]`: users with an image among the first `i` in that order. */
+  readonly imagesBefore: Uint32Array;
+}
+
+export function buildBirthIndex(birthKeys: Float64Array, hasImage: Uint8Array): BirthIndex {
+  const order = new Uint32Array(birthKeys.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  order.sort((a, b) => birthKeys[a]! - birthKeys[b]! || a - b);
+  const keys = new Float64Array(order.length);
+  const imagesBefore = new Uint32Array(order.length + 1);
+  for (let i = 0; i < order.length; i++) {
+    keys[i] = birthKeys[order[i]!]!;
+    imagesBefore[i + 1] = imagesBefore[i]! + hasImage[order[i]!]!;
+  }
+  return { order, keys, imagesBefore };
+}
+
+/** First position whose key is greater than `key` (`orEqual`: greater or equal). */
+function bound(keys: Float64Array, key: number, orEqual: boolean): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]! < key || (!orEqual && keys[mid] === key)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The positions `[start, end)` of the index whose birth keys lie in `[min, max]`. */
+export function keyRange(index: BirthIndex, min: number, max: number): { start: number; end: number } {
+  return { start: bound(index.keys, min, true), end: bound(index.keys, max, false) };
+}
+
+/**
+ * Count and sum of completed years over positions `[start, end)` of the index, restricted to users
+ * with (`wantImage` 1) or without (0) an image, or all (-1).
+ */
+export function ageTotals(index: BirthIndex, start: number, end: number, todayKey: number, wantImage: -1 | 0 | 1): { count: number; sum: number } {
+  let count = 0;
+  let sum = 0;
+  for (let p = start; p < end; ) {
+    const age = yearsBetweenKeys(index.keys[p]!, todayKey);
+    // Everyone born up to the last day of this age shares it.
+    const next = Math.min(end, bound(index.keys, todayKey - age * 10_000, false));
+    const all = next - p;
+    const withImage = index.imagesBefore[next]! - index.imagesBefore[p]!;
+    const n = wantImage === -1 ? all : wantImage === 1 ? withImage : all - withImage;
+    count += n;
+    sum += n * age;
+    p = next;
+  }
+  return { count, sum };
+}
