@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import Papa from 'papaparse';
 import { z } from 'zod';
 
@@ -18,8 +19,6 @@ export const REQUIRED_COLUMNS = ['first_name', 'last_name', 'birthts'] as const;
 const MAX_DATE_MS = 8_640_000_000_000_000;
 const UTF8_BOM = '\uFEFF';
 const LINE_BREAK = /\r\n|\n|\r/;
-/** Strict: invalid bytes throw instead of turning into U+FFFD, and a BOM is kept for us to strip. */
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const EMPTY_EXTRA: Readonly<Record<string, string>> = Object.freeze({});
 
 export interface ParsedUser {
@@ -41,12 +40,9 @@ export type ParseResult = { ok: true; user: ParsedUser } | { ok: false; reason: 
  * `nowMs` rejects birth dates in the future.
  */
 export function parseUserCsv(content: Buffer | string, nowMs: number): ParseResult {
-  let text: string;
-  try {
-    text = typeof content === 'string' ? content : UTF8.decode(content);
-  } catch {
-    return { ok: false, reason: 'not valid UTF-8 text' };
-  }
+  // isUtf8 is a native check: far cheaper per small file than a fatal TextDecoder.
+  if (typeof content !== 'string' && !isUtf8(content)) return { ok: false, reason: 'not valid UTF-8 text' };
+  let text = typeof content === 'string' ? content : content.toString('utf8');
   if (text.startsWith(UTF8_BOM)) text = text.slice(1);
   const firstLine = text.slice(0, text.search(/\r?\n|$/));
   const spaced = /,[ \t]/.test(firstLine);
