@@ -1,0 +1,132 @@
+// Turns the results object (the same one written to results/latest.json) into RESULTS.md.
+import { int, kib, mib, ms, ratio } from './format.mjs';
+import { GOALS, checkGoals } from './goals.mjs';
+
+const mark = (ok) => (ok ? 'met' : '**missed**');
+
+function table(header, rows) {
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function machineSection(r) {
+  const m = r.machine;
+  return table(
+    ['Machine', ''],
+    [
+      ['CPU', `${m.cores} × ${m.cpuModel}`],
+      ['Memory', `${(m.memoryBytes / 1073741824).toFixed(1)} GiB`],
+      ['Node', m.node],
+      ['OS', m.os],
+      ['Date', r.generatedAt],
+      ['Command', `\`${r.config.command}\``],
+      ['Total runtime', `${r.totalSeconds.toFixed(0)} s`],
+    ],
+  );
+}
+
+function goalsSection(r) {
+  const rows = checkGoals(r).map((g) => [int(g.users), g.store, g.figure, g.measured, g.goal, mark(g.met)]);
+  return table(['Users', 'Store', 'Figure', 'Measured (median)', 'Goal', 'Result'], rows);
+}
+
+function syncRows(users, store, s) {
+  const c = s.cold;
+  const w = s.warm;
+  const inc = s.incremental;
+  const e = s.export;
+  const cold = [
+    'Cold sync (objects/s, time)',
+    store,
+    `${int(c.syncObjectsPerS.median)}/s (${ms(c.syncMs.median)})`,
+    `list + ${int(c.objects)} GETs: ${int(c.limitObjectsPerS.median)}/s (${ms(c.limitMs.median)})`,
+    ratio(c.syncObjectsPerS.median / c.limitObjectsPerS.median),
+  ];
+  const warm = ['Warm sync, nothing changed', store, ms(w.sync.median), `list: ${ms(w.list.median)}`, ratio(w.sync.median / w.list.median)];
+  const incremental = [
+    `Incremental sync, ${int(inc.changed)} CSVs rewritten`,
+    store,
+    `${ms(inc.sync.median)}, ${inc.downloaded.median} downloaded`,
+    `list + ${int(inc.changed)} GETs: ${ms(inc.bare.median)}`,
+    ratio(inc.sync.median / inc.bare.median),
+  ];
+  const exported = [
+    `Export, ${kib(e.bytes)} CSV`,
+    store,
+    `total ${ms(e.total.median)} (build ${ms(e.build.median)})`,
+    `bare upload: ${ms(e.upload.median)}`,
+    `total − upload: ${ms(e.total.median - e.upload.median)}`,
+  ];
+  return [cold, warm, incremental, exported];
+}
+
+function querySection(stores) {
+  const rows = [];
+  let setup;
+  for (const [store, s] of stores) {
+    if (!s.queries) continue;
+    setup ??= s.queries;
+    for (const q of s.queries.routes) {
+      const share = `${int(q.matched)} (${((q.matched / q.users) * 100).toFixed(1)}%)`;
+      rows.push([`\`GET ${q.path}\``, store, q.name === 'stats' ? `count ${share}` : share, kib(q.responseBytes), int(q.requestsPerS.median), ms(q.p50Ms.median), ms(q.p99Ms.median)]);
+    }
+  }
+  if (!setup) return '';
+  const intro = `Warm cache, real HTTP service in its own process, autocannon in another: ${setup.connections} connections, ${setup.seconds} s per run after a 1 s warm-up. autocannon records latency in whole milliseconds. No goal is set for these.`;
+  return `${intro}\n\n${table(['Request', 'Store', 'Users matched', 'Response', 'Requests/s', 'p50', 'p99'], rows)}`;
+}
+
+function memorySection(stores) {
+  const rows = [];
+  for (const [store, s] of stores) {
+    const m = s.memory;
+    const u = s.queries?.routes.find((q) => q.name === 'unfiltered');
+    rows.push([
+      store,
+      m.heapPerUser.runs.length,
+      `${Math.round(m.heapPerUser.median)} B`,
+      `${Math.round(m.heapCommittedPerUser.median)} B`,
+      `${Math.round(m.rssPerUser.median)} B`,
+      `${mib(m.baselineRss)} / ${mib(m.baselineHeap)}`,
+      u ? `${mib(u.memoryBefore.rssSettled)} → ${mib(u.memoryAfter.rssSettled)}` : '—',
+      u ? `${mib(u.memoryBefore.heapUsedSettled)} → ${mib(u.memoryAfter.heapUsedSettled)}` : '—',
+    ]);
+  }
+  return table(['Store', 'Runs', 'Heap used / user', 'Heap committed / user', 'RSS / user', 'Empty process RSS / heap', 'Service RSS across the unfiltered load (settled)', 'Service heap, same'], rows);
+}
+
+function sizeSection(entry) {
+  const measured = Object.entries(entry.stores).filter(([, s]) => !s.skipped);
+  const skipped = Object.entries(entry.stores).filter(([, s]) => s.skipped);
+  const first = measured[0]?.[1];
+  const head = `## ${int(entry.users)} users` + (first ? ` (${int(first.objects)} objects, ${int(first.images)} of them images)` : '');
+  const parts = [head];
+  for (const [store, s] of skipped) parts.push(`*${store}: not measured at this size.* ${s.skipped}`);
+  if (measured.length === 0) return parts.join('\n\n');
+  const rows = measured.flatMap(([store, s]) => syncRows(entry.users, store, s));
+  parts.push('### Sync and export', table(['Figure', 'Store', 'Library', 'Limit (bare store calls, same client and concurrency)', 'Ratio'], rows));
+  const queries = querySection(measured);
+  if (queries) parts.push('### Queries', queries);
+  parts.push(
+    '### Memory',
+    `Per cached user: growth over a fresh process that has loaded the library, after a cold and a warm sync and full GCs (median of the runs counted in the table, each in a new process).`,
+    memorySection(measured),
+  );
+  return parts.join('\n\n');
+}
+
+export function renderMarkdown(r, notes) {
+  const parts = [
+    '# Benchmark results',
+    `Generated by \`bench/run.mjs\`; rerun \`npm run bench\` to refresh. Hand-written notes belong in \`bench/NOTES.md\`, which is appended below. ` +
+      `Each figure is the median of ${r.config.runs} run(s) unless its row says otherwise; every run's value is in \`bench/results/latest.json\`.`,
+    machineSection(r),
+    '## Goals',
+    GOALS.map((g) => `- **${g.figure}**: ${g.explain}`).join('\n'),
+    goalsSection(r),
+    ...r.sizes.map(sizeSection),
+  ];
+  if (r.config.notes.length > 0) parts.push('## How this run was bounded', r.config.notes.map((n) => `- ${n}`).join('\n'));
+  if (notes) parts.push(notes.trim());
+  return parts.join('\n\n') + '\n';
+}

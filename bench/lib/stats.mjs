@@ -1,0 +1,54 @@
+import { performance } from 'node:perf_hooks';
+import { setImmediate } from 'node:timers';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+export function median(values) {
+  const sorted = values.filter((v) => typeof v === 'number' && Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** `{ runs, median }` for a list of per-run values, so the JSON keeps the spread, not just the middle. */
+export function summary(values) {
+  return { runs: values, median: median(values) };
+}
+
+/** Medians of each numeric field across per-run objects with the same shape. */
+export function medianOfFields(objects) {
+  const out = {};
+  for (const key of Object.keys(objects[0] ?? {})) {
+    const values = objects.map((o) => o[key]);
+    out[key] = typeof values[0] === 'number' ? median(values) : values[0];
+  }
+  return out;
+}
+
+export async function timed(fn) {
+  const started = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - started, value };
+}
+
+// `npm run bench` starts node without --expose-gc; enabling the flag at run time and fetching gc
+// from a fresh context gives the same function without touching package.json.
+v8.setFlagsFromString('--expose-gc');
+const gcFunction = globalThis.gc ?? vm.runInNewContext('gc');
+
+/** Collects garbage left by the previous phase, so it is not charged to the next timed one. */
+export async function settle() {
+  gcFunction();
+  await new Promise((resolve) => setImmediate(resolve));
+  gcFunction();
+}
+
+export function memorySnapshot() {
+  const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  return { rss, heapUsed, external, arrayBuffers };
+}
+
+const log0 = performance.now();
+export function log(message) {
+  process.stderr.write(`[bench ${((performance.now() - log0) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
+}

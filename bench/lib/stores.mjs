@@ -1,0 +1,27 @@
+// One description of a store, passed as JSON to child processes, so the harness, the memory
+// probe and the service all open exactly the same backend with the same settings.
+import { createLocalStore, createMinioStore } from '../../dist/index.js';
+
+export const S3_CREDENTIALS = { accessKey: 'S3RVER', secretKey: 'S3RVER', region: 'us-east-1' };
+export const SOURCE_PREFIX = 'source_data/';
+export const OUTPUT_KEY = 'processed_data/output.csv';
+/** The transformer's default download concurrency; the limit loop uses the same. */
+export const CONCURRENCY = 16;
+
+export function localSpec(root) {
+  return { kind: 'local', root };
+}
+
+export function s3Spec(endpoint, bucket) {
+  return { kind: 's3', endpoint, bucket };
+}
+
+export function openStore(spec) {
+  if (spec.kind === 'local') return createLocalStore({ root: spec.root });
+  if (spec.kind === 's3') {
+    const { accessKey, secretKey, region } = S3_CREDENTIALS;
+    // One socket per concurrent download, as the store's own documentation advises.
+    return createMinioStore({ endpoint: spec.endpoint, bucket: spec.bucket, accessKey, secretKey, region, maxSockets: CONCURRENCY });
+  }
+  throw new Error(`unknown store kind ${spec.kind}`);
+}
