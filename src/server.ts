@@ -1,13 +1,11 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
-import { parseFilterQuery } from './converters/query.js';
-import { MethodNotAllowedError, NotFoundError, UdtError, UnauthorizedError, describeError } from './errors.js';
-import type { UserFilters } from './model.js';
+import { MethodNotAllowedError, NotFoundError, UdtError, describeError } from './errors.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { OutputPublisher } from './publisher.js';
+import { healthHandler, publishHandler, queryRoutes } from './routes.js';
 import type { UserDataTransformer } from './UserDataTransformer.js';
 
 export interface AppConfig {
@@ -38,61 +36,9 @@ export function createApp(transformer: UserDataTransformer, config: AppConfig): 
     }),
   );
   const openapi = buildOpenApiDocument(config.version ?? '0.0.0');
-  const unfiltered = new UnfilteredBody();
-
-  /** Syncs when the cache is too old; marks the answer stale when the store is down but a cache exists. */
-  async function fresh(res: Response): Promise<void> {
-    const { stale, error } = await transformer.ensureFresh(config.maxStalenessMs);
-    if (!stale) return;
-    res.set('X-Data-Stale', 'true');
-    config.logger.warn({ event: 'sync_failed', error }, 'sync failed; answering from the cache');
-  }
-
-  app.get('/data', async (req, res) => {
-    const filters = parseFilterQuery(req.query as Record<string, unknown>);
-    await fresh(res);
-    res.type('application/json');
-    if (isUnfiltered(filters)) {
-      const { etag, body } = unfiltered.get(transformer);
-      res.set('ETag', etag).send(body); // send() answers 304 when the client's copy matches
-      return;
-    }
-    res.send(serializeRows(transformer.rows(filters)));
-  });
-
-  app.get('/stats', async (req, res) => {
-    const filters = parseFilterQuery(req.query as Record<string, unknown>);
-    await fresh(res);
-    const { averageAge, count } = transformer.averageAge(filters);
-    res.json({ average_age: averageAge, count });
-  });
-
-  app.post('/data', async (req, res) => {
-    if (config.apiKey !== null && !sameSecret(req.get('x-api-key'), config.apiKey)) {
-      throw new UnauthorizedError('POST /data needs header x-api-key with the service API key');
-    }
-    const { users, output, sync } = await config.publisher.run('api');
-    res.json({ users, output, sync });
-  });
-
-  app.get('/health', async (_req, res) => {
-    const last = transformer.lastSync;
-    const exp = config.publisher.lastExport;
-    const body = {
-      status: 'ok' as 'ok' | 'unavailable',
-      store: transformer.store.name,
-      users: transformer.table.rows.length,
-      lastSync: last ? { at: new Date(last.atMs).toISOString(), durationMs: last.report.durationMs, failed: last.report.failed.length } : null,
-      lastExport: exp ?? null,
-    };
-    try {
-      await transformer.store.ping();
-      res.json(body);
-    } catch (error) {
-      res.status(503).json({ ...body, status: 'unavailable', error: { code: 'store_unavailable', message: describeError(error) } });
-    }
-  });
-
+  app.use(queryRoutes(transformer, config));
+  app.post('/data', publishHandler(config));
+  app.get('/health', healthHandler(transformer, config.publisher));
   app.get('/openapi.json', (_req, res) => void res.json(openapi));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi));
 
@@ -125,42 +71,3 @@ function errorHandler(logger: Logger) {
     res.status(500).json({ error: { code: 'internal', message: 'internal error; see the service log' } });
   };
 }
-
-function isUnfiltered(filters: UserFilters): boolean {
-  return filters.imageExists === undefined && filters.minAge === undefined && filters.maxAge === undefined;
-}
-
-/**
- * The unfiltered answer is the same bytes until the table changes, so it is built once per table
- * version: a large `GET /data` costs a buffer write, and memory stays flat across requests.
- */
-class UnfilteredBody {
-  /** Distinguishes table versions of different processes behind one load balancer. */
-  readonly #instance = randomBytes(4).toString('hex');
-  #version = -1;
-  #body = Buffer.alloc(0);
-
-  get(transformer: UserDataTransformer): { etag: string; body: Buffer } {
-    const { version, rows } = transformer.table;
-    if (version !== this.#version) {
-      this.#body = Buffer.from(serializeRows(rows));
-      this.#version = version;
-    }
-    return { etag: `"${this.#instance}-${version}"`, body: this.#body };
-  }
-}
-
-function serializeRows(rows: readonly { user_id: string; first_name: string; last_name: string; birthts: number; img_path: string | null }[]): string {
-  // Only the API's columns, in their documented order; extra CSV columns stay out of the response.
-  const parts = rows.map((r) =>
-    JSON.stringify({ user_id: r.user_id, first_name: r.first_name, last_name: r.last_name, birthts: r.birthts, img_path: r.img_path }),
-  );
-  return `[${parts.join(',')}]`;
-}
-
-function sameSecret(given: string | undefined, expected: string): boolean {
-  const a = Buffer.from(given ?? '');
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
