@@ -10,6 +10,9 @@ export const GOALS = [
   { id: 'export', figure: 'Export', explain: '`updateOutput` of all users at most 1 s plus the upload, taken as total − a bare put of the same bytes.' },
   { id: 'heap', figure: 'Memory (heap)', explain: 'at most 600 bytes of JS heap per cached user over the empty process.' },
   { id: 'rss', figure: 'Memory (RSS)', explain: 'at most 600 bytes of resident memory per cached user over the empty process.' },
+  { id: 'stats', figure: '`GET /stats` with filters', explain: 'p50 at most 5 ms under concurrent load on a warm cache.' },
+  { id: 'selective', figure: '`GET /data`, ~1% of users', explain: 'p50 at most 10 ms under concurrent load on a warm cache.' },
+  { id: 'unfiltered', figure: '`GET /data` unfiltered', explain: 'p50 at most 150 ms under concurrent load on a warm cache.' },
   { id: 'flat', figure: 'Service memory', explain: 'flat across requests: settled RSS (after full GCs) grows by at most 10% from before the first unfiltered `GET /data` to after the last.' },
 ];
 
@@ -36,6 +39,11 @@ function checksFor(s) {
     rss: [`${Math.round(s.memory.rssPerUser.median)} B/user`, '≤ 600 B', s.memory.rssPerUser.median <= 600],
     flat: [`${mib(before)} → ${mib(after)} (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%)`, '≤ +10%', growth <= 0.1],
   };
+  const p50Goals = { stats: 5, selective: 10, unfiltered: 150 };
+  for (const [name, limitMs] of Object.entries(p50Goals)) {
+    const route = s.queries?.routes.find((q) => q.name === name);
+    if (route) checks[name] = [`p50 ${ms(route.p50Ms.median)}, p99 ${ms(route.p99Ms.median)}`, `p50 ≤ ${limitMs} ms`, route.p50Ms.median <= limitMs];
+  }
   if (!unfiltered) delete checks.flat;
   return checks;
 }

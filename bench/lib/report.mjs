@@ -72,7 +72,7 @@ function querySection(stores) {
     }
   }
   if (!setup) return '';
-  const intro = `Warm cache, real HTTP service in its own process, autocannon in another: ${setup.connections} connections, ${setup.seconds} s per run after a 1 s warm-up. autocannon records latency in whole milliseconds. No goal is set for these.`;
+  const intro = `Warm cache, real HTTP service in its own process, the load generator (\`bench/load.mjs\`: keep-alive connections, bodies read and dropped) in another: ${setup.connections} connections, ${setup.seconds} s per run after a 1 s warm-up. The goals for these are in the table at the top.`;
   return `${intro}\n\n${table(['Request', 'Store', 'Users matched', 'Response', 'Requests/s', 'p50', 'p99'], rows)}`;
 }
 
