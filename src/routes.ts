@@ -11,6 +11,10 @@ import type { UserDataTransformer } from './UserDataTransformer.js';
 export function queryRoutes(transformer: UserDataTransformer, config: AppConfig): Router {
   const router = Router();
   const unfiltered = new UnfilteredBody();
+  // Rows are immutable (a change replaces the object), so a row's JSON can be kept as long as the
+  // row lives: a repeated filtered query joins cached strings instead of re-encoding each row.
+  // Bounded by the table: at most one string per row, dropped with the row.
+  const rowJson = new WeakMap<UserRow, string>();
 
   /** Syncs when the cache is too old; marks the answer stale when the store is down but a cache exists. */
   async function fresh(res: Response): Promise<void> {
@@ -29,7 +33,7 @@ export function queryRoutes(transformer: UserDataTransformer, config: AppConfig)
       res.set('ETag', etag).send(body); // send() answers 304 when the client's copy matches
       return;
     }
-    res.send(serializeRows(transformer.rows(filters)));
+    res.send(serializeRows(transformer.rows(filters), rowJson));
   });
 
   router.get('/stats', async (req, res) => {
@@ -100,12 +104,17 @@ class UnfilteredBody {
  * The API's columns only, in their documented order; extra CSV columns stay out of the response.
  * Written field by field: no intermediate object per row, and only strings need JSON escaping.
  */
-export function serializeRows(rows: readonly UserRow[]): string {
+export function serializeRows(rows: readonly UserRow[], cache?: WeakMap<UserRow, string>): string {
   const parts = new Array<string>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
-    const img = r.img_path === null ? 'null' : JSON.stringify(r.img_path);
-    parts[i] = `{"user_id":${JSON.stringify(r.user_id)},"first_name":${JSON.stringify(r.first_name)},"last_name":${JSON.stringify(r.last_name)},"birthts":${r.birthts},"img_path":${img}}`;
+    let json = cache?.get(r);
+    if (json === undefined) {
+      const img = r.img_path === null ? 'null' : JSON.stringify(r.img_path);
+      json = `{"user_id":${JSON.stringify(r.user_id)},"first_name":${JSON.stringify(r.first_name)},"last_name":${JSON.stringify(r.last_name)},"birthts":${r.birthts},"img_path":${img}}`;
+      cache?.set(r, json);
+    }
+    parts[i] = json;
   }
   return `[${parts.join(',')}]`;
 }

@@ -17,6 +17,9 @@ describe('serializeRows', () => {
       fc.property(fc.array(row, { maxLength: 5 }), (rows) => {
         const expected = rows.map(({ user_id, first_name, last_name, birthts, img_path }) => ({ user_id, first_name, last_name, birthts, img_path }));
         expect(serializeRows(rows)).toBe(JSON.stringify(expected));
+        const cache = new WeakMap();
+        expect(serializeRows(rows, cache)).toBe(JSON.stringify(expected));
+        expect(serializeRows(rows, cache)).toBe(JSON.stringify(expected)); // from the cache
       }),
     );
   });
