@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import type { Logger } from 'pino';
 import { createLogger } from './logger.js';
 import { OutputPublisher } from './publisher.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
@@ -25,43 +26,26 @@ function packageVersion(): string {
   return pkg.version ?? '0.0.0';
 }
 
-async function main(): Promise<void> {
-  let config: Config;
+function readConfig(): Config {
   try {
-    config = loadConfig(process.env);
+    return loadConfig(process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
-  const logger = createLogger(config.logLevel);
-  const store = createStore(config);
-  const transformer = new UserDataTransformer({
-    store,
-    sourcePrefix: config.sourcePrefix,
-    concurrency: config.syncConcurrency,
-    onSync: ({ failed, ...counts }) => logger.info({ event: 'sync', ...counts, failed: failed.length }, 'synced'),
-  });
-  const publisher = new OutputPublisher(transformer, { outputKey: config.outputKey, logger });
-  const app = createApp(transformer, { maxStalenessMs: config.maxStalenessMs, apiKey: config.apiKey, publisher, logger, version: packageVersion() });
+}
 
-  const server: Server = app.listen(config.port, () => {
-    logger.info({ event: 'listening', port: config.port, store: store.name, sourcePrefix: config.sourcePrefix }, `listening on http://localhost:${config.port}`);
-  });
-  server.on('error', (error) => {
-    logger.fatal({ err: error }, 'cannot listen');
-    process.exit(1);
-  });
+interface Running {
+  server: Server;
+  store: ObjectStore;
+  publisher: OutputPublisher;
+  scheduler: Scheduler | undefined;
+  logger: Logger;
+}
 
-  let scheduler: Scheduler | undefined;
-  if (config.outputCron) {
-    scheduler = startScheduler(config.outputCron, () => publisher.runIfIdle('schedule'), logger);
-    // A first export right away, so the output exists without waiting for the first tick.
-    publisher.run('boot').catch(() => undefined);
-  } else {
-    transformer.sync().catch((error: unknown) => logger.warn({ err: error }, 'initial sync failed; reads will retry'));
-  }
-
+/** Stops the schedule, then waits for in-flight requests and a running export before exiting. */
+function installShutdown({ server, store, publisher, scheduler, logger }: Running): void {
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -87,9 +71,41 @@ async function main(): Promise<void> {
     });
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+function main(): void {
+  const config = readConfig();
+  const logger = createLogger(config.logLevel);
   // Every expected failure is handled where it happens; anything else is logged, not fatal,
   // since the cache and the last good output are still worth serving.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason, event: 'unhandled_rejection' }, 'unhandled rejection'));
+  const store = createStore(config);
+  const transformer = new UserDataTransformer({
+    store,
+    sourcePrefix: config.sourcePrefix,
+    concurrency: config.syncConcurrency,
+    onSync: ({ failed, ...counts }) => logger.info({ event: 'sync', ...counts, failed: failed.length }, 'synced'),
+  });
+  const publisher = new OutputPublisher(transformer, { outputKey: config.outputKey, logger });
+  const app = createApp(transformer, { maxStalenessMs: config.maxStalenessMs, apiKey: config.apiKey, publisher, logger, version: packageVersion() });
+
+  const server = app.listen(config.port, () => {
+    logger.info({ event: 'listening', port: config.port, store: store.name, sourcePrefix: config.sourcePrefix }, `listening on http://localhost:${config.port}`);
+  });
+  server.on('error', (error) => {
+    logger.fatal({ err: error }, 'cannot listen');
+    process.exit(1);
+  });
+
+  let scheduler: Scheduler | undefined;
+  if (config.outputCron) {
+    scheduler = startScheduler(config.outputCron, () => publisher.runIfIdle('schedule'), logger);
+    // A first export right away, so the output exists without waiting for the first tick.
+    publisher.run('boot').catch(() => undefined);
+  } else {
+    transformer.sync().catch((error: unknown) => logger.warn({ err: error }, 'initial sync failed; reads will retry'));
+  }
+  installShutdown({ server, store, publisher, scheduler, logger });
 }
 
-await main();
+main();

@@ -113,3 +113,19 @@ describe('end to end: npm start against an S3 server', () => {
     expect(log).not.toContain(S3_SECRET_KEY); // credentials never reach the log
   });
 });
+
+describe('start-up with a bad environment', () => {
+  it('refuses to start, naming every bad variable, and exits non-zero', async () => {
+    const child = spawn(process.execPath, ['dist/main.js'], {
+      env: { ...process.env, PORT: 'eighty', MINIO_ENDPOINT: 'http://127.0.0.1:9', OUTPUT_CRON: 'sometimes' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/PORT="eighty"/);
+    expect(stderr).toMatch(/MINIO_ACCESS_KEY="": is required when MINIO_ENDPOINT is set/);
+    expect(stderr).toMatch(/OUTPUT_CRON="sometimes"/);
+  });
+});
