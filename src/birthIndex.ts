@@ -1,4 +1,4 @@
-import { yearsBetweenKeys } from './age.js';
+import { birthKeyRange, yearsBetweenKeys } from './age.js';
 
 /**
  * Table positions sorted by birth date. An age filter is a range of birth dates, so it becomes two
@@ -54,7 +54,7 @@ export function ageTotals(index: BirthIndex, start: number, end: number, todayKe
   for (let p = start; p < end; ) {
     const age = yearsBetweenKeys(index.keys[p]!, todayKey);
     // Everyone born up to the last day of this age shares it.
-    const next = Math.min(end, bound(index.keys, todayKey - age * 10_000, false));
+    const next = Math.min(end, bound(index.keys, birthKeyRange(todayKey, age).max, false));
     const all = next - p;
     const withImage = index.imagesBefore[next]! - index.imagesBefore[p]!;
     const n = wantImage === -1 ? all : wantImage === 1 ? withImage : all - withImage;

@@ -67,12 +67,17 @@ export function validateFilters(filters: UserFilters): void {
   }
 }
 
+/** The ready-made filters as a span of the birth index plus an image flag (-1: either). */
+function resolveFilters(table: UserTable, filters: UserFilters, todayKey: number) {
+  validateFilters(filters);
+  const { min, max } = birthKeyRange(todayKey, filters.minAge, filters.maxAge);
+  const wantImage: -1 | 0 | 1 = filters.imageExists === undefined ? -1 : filters.imageExists ? 1 : 0;
+  return { min, max, wantImage, ...keyRange(table.byBirth, min, max) };
+}
+
 /** Positions in `table.rows` of the rows that match, in table order. */
 export function selectRows(table: UserTable, filters: UserFilters, nowMs: number): number[] {
-  validateFilters(filters);
-  const { min, max } = birthKeyRange(utcDateKey(nowMs), filters.minAge, filters.maxAge);
-  const wantImage = filters.imageExists === undefined ? -1 : filters.imageExists ? 1 : 0;
-  const { start, end } = keyRange(table.byBirth, min, max);
+  const { min, max, wantImage, start, end } = resolveFilters(table, filters, utcDateKey(nowMs));
   if (!filters.where && end - start <= table.rows.length * INDEX_SELECTIVITY) {
     const picked: number[] = [];
     for (let p = start; p < end; p++) {
@@ -107,10 +112,8 @@ export function averageAge(table: UserTable, filters: UserFilters, nowMs: number
     for (const i of selected) sum += yearsBetweenKeys(table.birthKeys[i]!, todayKey);
     count = selected.length;
   } else {
-    validateFilters(filters);
-    const { min, max } = birthKeyRange(todayKey, filters.minAge, filters.maxAge);
-    const { start, end } = keyRange(table.byBirth, min, max);
-    ({ count, sum } = ageTotals(table.byBirth, start, end, todayKey, filters.imageExists === undefined ? -1 : filters.imageExists ? 1 : 0));
+    const { wantImage, start, end } = resolveFilters(table, filters, todayKey);
+    ({ count, sum } = ageTotals(table.byBirth, start, end, todayKey, wantImage));
   }
   return { averageAge: count === 0 ? null : sum / count, count };
 }
