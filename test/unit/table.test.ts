@@ -1,0 +1,73 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ageInYears, utcDateKey } from '../../src/age.js';
+import { CacheEntry } from '../../src/sync/sync.js';
+import { EMPTY_TABLE, averageAge, buildTable, selectRows } from '../../src/table.js';
+
+const NOW = Date.UTC(2026, 10, 22, 12);
+
+/** Random users; ages cluster in a few decades so narrow age ranges still match someone. */
+const users = fc.array(
+  fc.record({ birthts: fc.integer({ min: Date.UTC(1930, 0, 1), max: NOW }), hasImage: fc.boolean() }),
+  { minLength: 1, maxLength: 120 },
+);
+const filters = fc.record(
+  { minAge: fc.integer({ min: 0, max: 100 }), maxAge: fc.integer({ min: 0, max: 100 }), imageExists: fc.boolean() },
+  { requiredKeys: [] },
+).filter((f) => f.minAge === undefined || f.maxAge === undefined || f.minAge <= f.maxAge);
+
+function tableOf(people: { birthts: number; hasImage: boolean }[]) {
+  const entries = new Map<string, CacheEntry>();
+  people.forEach(({ birthts, hasImage }, i) => {
+    const entry = new CacheEntry();
+    const id = String(i + 1);
+    entry.row = { user_id: id, first_name: 'F', last_name: 'L', birthts, img_path: hasImage ? `p/${id}.png` : null, extra: {} };
+    entry.birthKey = utcDateKey(birthts);
+    entries.set(id, entry);
+  });
+  return buildTable(entries, EMPTY_TABLE);
+}
+
+/** Reference: the filters applied row by row with the plain age function. */
+function reference(people: { birthts: number; hasImage: boolean }[], f: { minAge?: number; maxAge?: number; imageExists?: boolean }) {
+  return people
+    .map((p, i) => ({ ...p, position: i, age: ageInYears(p.birthts, NOW) }))
+    .filter((p) => (f.minAge === undefined || p.age >= f.minAge) && (f.maxAge === undefined || p.age <= f.maxAge))
+    .filter((p) => f.imageExists === undefined || p.hasImage === f.imageExists);
+}
+
+describe('table queries', () => {
+  it('select the same rows, in table order, as filtering row by row (index and scan paths alike)', () => {
+    fc.assert(
+      fc.property(users, filters, (people, f) => {
+        const table = tableOf(people);
+        const expected = reference(people, f).map((p) => String(p.position + 1));
+        expect(selectRows(table, f, NOW).map((i) => table.rows[i]!.user_id)).toEqual(
+          [...expected].sort((a, b) => Number(a) - Number(b)),
+        );
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('average completed years exactly as computed row by row', () => {
+    fc.assert(
+      fc.property(users, filters, (people, f) => {
+        const matched = reference(people, f);
+        const sum = matched.reduce((s, p) => s + p.age, 0);
+        expect(averageAge(tableOf(people), f, NOW)).toEqual({ averageAge: matched.length ? sum / matched.length : null, count: matched.length });
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('uses the birth index for narrow ranges: a single age year on a large table', () => {
+    const people = Array.from({ length: 400 }, (_, i) => ({ birthts: Date.UTC(1940 + (i % 80), i % 12, 1 + (i % 28)), hasImage: i % 3 === 0 }));
+    const table = tableOf(people);
+    const f = { minAge: 40, maxAge: 40 };
+    const selected = selectRows(table, f, NOW);
+    expect(selected.length).toBeGreaterThan(0);
+    expect(selected.length).toBeLessThanOrEqual(table.rows.length / 8); // within the index path's reach
+    expect(selected.map((i) => table.rows[i]!.user_id)).toEqual(reference(people, f).map((p) => String(p.position + 1)));
+  });
+});
