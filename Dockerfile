@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 
 # ---- build: compile TypeScript with the full dev toolchain --------------------------------------
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # package.json comes along with the lock file: its `overrides` swap danfojs-node's native
 # TensorFlow binding for the pure-JS build, and `npm ci` refuses a lock that disagrees with them.
@@ -12,7 +12,7 @@ COPY src/ ./src/
 RUN npm run build
 
 # ---- runtime: production dependencies and the compiled output only ------------------------------
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 # Dependencies before the code, so a source-only change reuses this layer.
@@ -25,4 +25,4 @@ EXPOSE 8080
 # The slim image has no curl or wget; Node's own fetch does the probe.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8080/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "dist/main.js"]
+CMD ["node", "dist/service/main.js"]

@@ -6,9 +6,7 @@
 // Prints one JSON line `{"port":N,"users":N,"rss":N,"heapUsed":N}` once it listens. Over IPC,
 // `{ type: 'memory' }` is answered with memory as it is and after full GCs.
 import { UserDataTransformer } from '../dist/index.js';
-import { createLogger } from '../dist/logger.js';
-import { OutputPublisher } from '../dist/publisher.js';
-import { createApp } from '../dist/server.js';
+import { Exporter, createApp, createLogger } from '../dist/service/index.js';
 import { CONCURRENCY, OUTPUT_KEY, SOURCE_PREFIX, openStore } from './lib/stores.mjs';
 
 // An hour: every request in a load run is answered from the cache, none waits on a sync.
@@ -23,8 +21,8 @@ if (!spec) {
 const logger = createLogger('silent');
 const store = openStore(spec);
 const transformer = new UserDataTransformer({ store, sourcePrefix: SOURCE_PREFIX, concurrency: CONCURRENCY });
-const publisher = new OutputPublisher(transformer, { outputKey: OUTPUT_KEY, logger });
-const app = createApp(transformer, { maxStalenessMs: MAX_STALENESS_MS, apiKey: null, publisher, logger });
+const exporter = new Exporter(transformer, { outputKey: OUTPUT_KEY, logger });
+const app = createApp(transformer, { maxStalenessMs: MAX_STALENESS_MS, apiKey: null, exporter, logger });
 const report = await transformer.sync();
 
 const server = app.listen(0, '127.0.0.1');

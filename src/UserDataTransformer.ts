@@ -1,11 +1,12 @@
+import { DEFAULT_CONCURRENCY, DEFAULT_IMAGE_EXTENSIONS, DEFAULT_OUTPUT_KEY, DEFAULT_SOURCE_PREFIX } from './defaults.js';
 import { describeError, requiredOption, OptionError } from './errors.js';
-import { resolveColumns, project } from './export/columns.js';
-import { toCsv, type CsvOptions } from './export/csv.js';
-import { toDataFrame, type DataFrame } from './export/dataframe.js';
+import { resolveColumns, project } from './format/columns.js';
+import { toCsv, type CsvOptions } from './format/csv.js';
+import { toDataFrame, type DataFrame } from './format/dataframe.js';
 import type { SyncProgress, SyncReport, UserFilters, UserRow } from './model.js';
+import { EMPTY_TABLE, averageAge, buildTable, selectRows, type UserTable } from './query/table.js';
 import type { ObjectStore } from './storage/ObjectStore.js';
 import { runSync, type SyncState } from './sync/sync.js';
-import { EMPTY_TABLE, averageAge, buildTable, selectRows, type UserTable } from './table.js';
 
 export interface UserDataTransformerOptions {
   /** Where user files live and the output goes. Required. */
@@ -34,8 +35,7 @@ export interface FreshnessResult {
   error?: string;
 }
 
-export const DEFAULT_OUTPUT_KEY = 'processed_data/output.csv';
-const DEFAULT_OPTIONS = { sourcePrefix: 'source_data/', imageExtensions: ['png', 'jpg', 'jpeg'], concurrency: 16, now: Date.now };
+const DEFAULT_OPTIONS = { sourcePrefix: DEFAULT_SOURCE_PREFIX, imageExtensions: DEFAULT_IMAGE_EXTENSIONS, concurrency: DEFAULT_CONCURRENCY, now: Date.now };
 
 /**
  * Keeps an in-memory table of the users under a store prefix and answers queries over it.
@@ -153,7 +153,10 @@ export class UserDataTransformer {
     return this.rows(options).map((row) => project(row, columns));
   }
 
-  /** Matching rows as a danfojs DataFrame. */
+  /**
+   * Matching rows as a danfojs DataFrame. danfojs-node is an optional peer dependency, loaded on the
+   * first call; without it this throws `MissingPeerError` saying how to install it.
+   */
   aggregate(options: QueryOptions = {}): DataFrame {
     return toDataFrame(this.rows(options), resolveColumns(options.columns, this.#table.rows));
   }
@@ -174,10 +177,11 @@ export class UserDataTransformer {
   }
 
   /**
-   * Writes every user, unfiltered, as CSV (`user_id,first_name,last_name,birthts,img_path`) to
-   * `key` with content type `text/csv`. The object is replaced whole or not at all.
+   * Exports the table: writes every user, unfiltered, as CSV
+   * (`user_id,first_name,last_name,birthts,img_path`) to `key` with content type `text/csv`. The
+   * object is replaced whole or not at all.
    */
-  async updateOutput(key: string = DEFAULT_OUTPUT_KEY): Promise<{ key: string; users: number; bytes: number }> {
+  async exportOutput(key: string = DEFAULT_OUTPUT_KEY): Promise<{ key: string; users: number; bytes: number }> {
     const body = Buffer.from(this.toCsv());
     await this.store.put(key, body, 'text/csv');
     return { key, users: this.#table.rows.length, bytes: body.length };

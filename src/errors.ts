@@ -14,10 +14,16 @@ export class UdtError extends Error {
   }
 }
 
-/** A caller passed something the library cannot use: a bad option, filter or column name. */
+/**
+ * A caller passed something the library cannot use: a bad option, filter or column name. `field`
+ * names the offending input (e.g. `minAge`), so a layer above can say it in its own terms.
+ */
 export class InvalidInputError extends UdtError {
-  constructor(message: string, code = 'invalid_input') {
-    super(code, 400, message);
+  readonly field: string | undefined;
+
+  constructor(message: string, options: { code?: string; field?: string } = {}) {
+    super(options.code ?? 'invalid_input', 400, message);
+    this.field = options.field;
   }
 }
 
@@ -35,21 +41,13 @@ export class StoreUnavailableError extends UdtError {
   }
 }
 
-export class NotFoundError extends UdtError {
-  constructor(message: string) {
-    super('not_found', 404, message);
-  }
-}
+/** An optional peer dependency a feature needs is not installed; the message says how to install it. */
+export class MissingPeerError extends UdtError {
+  readonly dependency: string;
 
-export class MethodNotAllowedError extends UdtError {
-  constructor(method: string, path: string, allowed: readonly string[]) {
-    super('method_not_allowed', 405, `${method} is not allowed on ${path}; use ${allowed.join(' or ')}`);
-  }
-}
-
-export class UnauthorizedError extends UdtError {
-  constructor(message: string) {
-    super('unauthorized', 401, message);
+  constructor(dependency: string, message: string, options?: { cause?: unknown }) {
+    super('missing_dependency', 500, message, options);
+    this.dependency = dependency;
   }
 }
 

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** One user as the table holds it. */
 export interface UserRow {
   /** The CSV file name without its extension, e.g. `1001` for `source_data/1001.csv`. */
@@ -17,30 +19,28 @@ export const DEFAULT_COLUMNS = ['user_id', 'first_name', 'last_name', 'birthts',
 export type BaseColumn = (typeof DEFAULT_COLUMNS)[number];
 
 /** A file the last sync could not use, and why. */
-export interface SyncFailure {
-  key: string;
-  reason: string;
-}
+export const SYNC_FAILURE_SCHEMA = z.object({
+  key: z.string().describe('the object key'),
+  reason: z.string().describe('why the file cannot be used'),
+});
+export type SyncFailure = z.infer<typeof SYNC_FAILURE_SCHEMA>;
 
-export interface SyncReport {
-  /** Objects under the source prefix. */
-  listed: number;
-  /** CSVs fetched in this run. */
-  downloaded: number;
-  /** CSVs whose etag and size matched the cache, so they were not fetched. */
-  unchanged: number;
-  /** Users dropped because their CSV disappeared. */
-  removed: number;
-  /** Images with no CSV of the same user id: not users. */
-  imagesWithoutInfo: number;
-  /** Objects under the prefix that are neither a user CSV nor an image (nested folders, other extensions). */
-  ignored: number;
-  /** Users in the table after the run. */
-  users: number;
-  /** Every file that is currently unusable, including ones reported by earlier runs and not fixed since. */
-  failed: SyncFailure[];
-  durationMs: number;
-}
+/**
+ * What one sync did. The zod schema is the single definition: the TypeScript type, the HTTP
+ * answers that carry a report and the OpenAPI document all come from it.
+ */
+export const SYNC_REPORT_SCHEMA = z.object({
+  listed: z.number().int().describe('objects under the source prefix'),
+  downloaded: z.number().int().describe('CSVs fetched in this run'),
+  unchanged: z.number().int().describe('CSVs whose etag and size matched the cache, so they were not fetched'),
+  removed: z.number().int().describe('users dropped because their CSV disappeared'),
+  imagesWithoutInfo: z.number().int().describe('images with no CSV of the same user id: not users'),
+  ignored: z.number().int().describe('objects under the prefix that are neither a user CSV nor an image (nested folders, other extensions)'),
+  users: z.number().int().describe('users in the table after the run'),
+  failed: z.array(SYNC_FAILURE_SCHEMA).describe('every file that is currently unusable, including ones reported by earlier runs and not fixed since'),
+  durationMs: z.number().int().describe('wall time of the run in milliseconds'),
+});
+export type SyncReport = z.infer<typeof SYNC_REPORT_SCHEMA>;
 
 export interface SyncProgress {
   /** CSV downloads finished so far in this run. */

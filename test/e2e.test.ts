@@ -116,7 +116,7 @@ describe('end to end: npm start against an S3 server', () => {
 
 describe('start-up with a bad environment', () => {
   it('refuses to start, naming every bad variable, and exits non-zero', async () => {
-    const child = spawn(process.execPath, ['dist/main.js'], {
+    const child = spawn(process.execPath, ['dist/service/main.js'], {
       env: { ...process.env, PORT: 'eighty', MINIO_ENDPOINT: 'http://127.0.0.1:9', OUTPUT_CRON: 'sometimes' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

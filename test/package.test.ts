@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { cp, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
@@ -9,6 +12,25 @@ describe('the built package', () => {
   it('ships type declarations next to the entry point', () => {
     expect(existsSync('dist/index.js')).toBe(true);
     expect(existsSync('dist/index.d.ts')).toBe(true);
+  });
+
+  it('loads danfojs-node only when a DataFrame is asked for', async () => {
+    const probe = `
+      import { createRequire } from 'node:module';
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('danfojs-node'));
+      const lib = await import('user-data-transformer');
+      await import('user-data-transformer/service');
+      const t = new lib.UserDataTransformer({ store: lib.createLocalStore({ root: process.argv[1] }), sourcePrefix: 'data/' });
+      await t.sync();
+      t.toCsv(); t.averageAge(); await t.exportOutput();
+      const before = loaded();
+      t.aggregate();
+      console.log(JSON.stringify({ before, after: loaded() }));`;
+    const root = await mkdtemp(join(tmpdir(), 'udt-lazy-'));
+    await cp('data', join(root, 'data'), { recursive: true });
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe, root]);
+    expect(existsSync(join(root, 'processed_data/output.csv'))).toBe(true);
+    expect(JSON.parse(stdout)).toEqual({ before: false, after: true });
   });
 
   it('is importable by its package name and works on the demo data', async () => {

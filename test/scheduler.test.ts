@@ -4,8 +4,8 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../src/errors.js';
-import { OutputPublisher } from '../src/publisher.js';
-import { startScheduler } from '../src/scheduler.js';
+import { Exporter } from '../src/service/exporter.js';
+import { startScheduler } from '../src/service/scheduler.js';
 import { createLocalStore } from '../src/storage/LocalStore.js';
 import type { ObjectStore } from '../src/storage/ObjectStore.js';
 import { UserDataTransformer } from '../src/UserDataTransformer.js';
@@ -51,7 +51,7 @@ describe('scheduled export', () => {
   }, 15_000);
 });
 
-describe('OutputPublisher', () => {
+describe('Exporter', () => {
   async function setup() {
     const root = await mkdtemp(path.join(tmpdir(), 'udt-pub-'));
     await mkdir(path.join(root, 'src'));
@@ -75,37 +75,37 @@ describe('OutputPublisher', () => {
     };
     const { logger, lines } = capturingLogger();
     const transformer = new UserDataTransformer({ store, sourcePrefix: 'src/' });
-    const publisher = new OutputPublisher(transformer, { outputKey: 'out/output.csv', logger });
-    return { root, events, faults, lines, publisher, cleanup: () => rm(root, { recursive: true }) };
+    const exporter = new Exporter(transformer, { outputKey: 'out/output.csv', logger });
+    return { root, events, faults, lines, exporter, cleanup: () => rm(root, { recursive: true }) };
   }
 
   it('runs concurrent exports one after the other', async () => {
-    const { events, publisher, cleanup } = await setup();
-    const results = await Promise.all([publisher.run('api'), publisher.run('schedule'), publisher.run('api')]);
+    const { events, exporter, cleanup } = await setup();
+    const results = await Promise.all([exporter.run('api'), exporter.run('schedule'), exporter.run('api')]);
     expect(events).toEqual(['list', 'put', 'list', 'put', 'list', 'put']);
     expect(results.map((r) => r.users)).toEqual([1, 1, 1]);
-    expect(publisher.lastExport).toMatchObject({ ok: true, users: 1 });
+    expect(exporter.lastExport).toMatchObject({ ok: true, users: 1 });
     await cleanup();
   });
 
   it('skips a scheduled run while another is in flight, and says so', async () => {
-    const { events, lines, publisher, cleanup } = await setup();
-    const api = publisher.run('api');
-    expect(await publisher.runIfIdle('schedule')).toBeNull();
+    const { events, lines, exporter, cleanup } = await setup();
+    const api = exporter.run('api');
+    expect(await exporter.runIfIdle('schedule')).toBeNull();
     await api;
     expect(events).toEqual(['list', 'put']);
     expect(lines.find((l) => l.event === 'export_skipped')?.msg).toMatch(/still running/);
-    expect(await publisher.runIfIdle('schedule')).toMatchObject({ users: 1 });
+    expect(await exporter.runIfIdle('schedule')).toMatchObject({ users: 1 });
     await cleanup();
   });
 
   it('records a failed run and lets the next one through', async () => {
-    const { faults, publisher, cleanup } = await setup();
+    const { faults, exporter, cleanup } = await setup();
     faults.list = true;
-    await expect(publisher.run('schedule')).rejects.toThrow(/cannot list/);
-    expect(publisher.lastExport).toMatchObject({ ok: false, trigger: 'schedule', error: expect.stringMatching(/cannot list/) });
+    await expect(exporter.run('schedule')).rejects.toThrow(/cannot list/);
+    expect(exporter.lastExport).toMatchObject({ ok: false, trigger: 'schedule', error: expect.stringMatching(/cannot list/) });
     faults.list = false;
-    await expect(publisher.run('schedule')).resolves.toMatchObject({ users: 1 });
+    await expect(exporter.run('schedule')).resolves.toMatchObject({ users: 1 });
     await cleanup();
   });
 });

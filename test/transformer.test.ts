@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type * as dfd from 'danfojs-node';
 import { StoreUnavailableError } from '../src/errors.js';
 import { UserDataTransformer } from '../src/UserDataTransformer.js';
 import { BACKENDS, type Backend } from './support/backends.js';
@@ -133,7 +134,7 @@ describe.each(BACKENDS)('UserDataTransformer on $name', ({ create }) => {
     expect(t.averageAge({ imageExists: true })).toEqual({ averageAge: 25, count: 1 });
     expect(t.averageAge({ minAge: 90 })).toEqual({ averageAge: null, count: 0 });
     expect(t.rows({ where: (r) => r.last_name.startsWith('Smith') }).map((r) => r.user_id)).toEqual(['2', 'alice-smith']);
-    expect(() => t.rows({ minAge: 40, maxAge: 30 })).toThrow(/minAge \(40\) is greater than maxAge \(30\)/);
+    expect(() => t.rows({ minAge: 40, maxAge: 30 })).toThrow(/minAge \(40\) must not be greater than maxAge \(30\)/);
     expect(() => t.rows({ minAge: -1 })).toThrow(/minAge must be a non-negative integer/);
   });
 
@@ -144,13 +145,13 @@ describe.each(BACKENDS)('UserDataTransformer on $name', ({ create }) => {
     expect(df.values).toEqual([['1', null], ['10', null], ['alice-smith', 'Oslo']]);
     const all = t.aggregate();
     expect(all.shape).toEqual([4, 5]);
-    expect(all.column('birthts').values).toEqual([born(1960, 5, 5), born(2000, 11, 23), born(1990, 1, 1), born(1985, 2, 28)]);
+    expect((all as unknown as dfd.DataFrame).column('birthts').values).toEqual([born(1960, 5, 5), born(2000, 11, 23), born(1990, 1, 1), born(1985, 2, 28)]);
     expect(() => t.aggregate({ columns: ['user_id', 'age'] })).toThrow(/unknown column age; available: user_id, first_name, last_name, birthts, img_path, city/);
   });
 
   it('writes the full unfiltered output CSV back to the store', async () => {
     await t.sync();
-    const result = await t.updateOutput();
+    const result = await t.exportOutput();
     expect(result).toMatchObject({ key: 'processed_data/output.csv', users: 4 });
     const written = (await b.store.get('processed_data/output.csv'))?.toString();
     expect(written?.split('\n')).toEqual([

@@ -7,7 +7,7 @@ export const GOALS = [
   { id: 'warm', figure: 'Warm sync', explain: 'with nothing changed, at most 1.2 × one bare listing of the prefix.' },
   { id: 'incremental', figure: 'Incremental sync', explain: 'after rewriting 1% of the CSVs, at most 1.2 × a bare listing plus GETs of exactly those objects.' },
   { id: 'downloads', figure: 'Incremental downloads', explain: 'in every run, exactly the rewritten CSVs are downloaded.' },
-  { id: 'export', figure: 'Export', explain: '`updateOutput` of all users at most 1 s plus the upload, taken as total − a bare put of the same bytes.' },
+  { id: 'export', figure: 'Export', explain: '`exportOutput` of all users at most 1 s plus the upload, taken as total − a bare put of the same bytes.' },
   { id: 'heap', figure: 'Memory (heap)', explain: 'at most 600 bytes of JS heap per cached user over the empty process.' },
   { id: 'rss', figure: 'Memory (RSS)', explain: 'at most 600 bytes of resident memory per cached user over the empty process.' },
   { id: 'stats', figure: '`GET /stats` with filters', explain: 'p50 at most 5 ms under concurrent load on a warm cache.' },

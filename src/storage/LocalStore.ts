@@ -77,8 +77,7 @@ export function createLocalStore(options: LocalStoreOptions): ObjectStore {
     // overwrite the output with nothing.
     await ping();
     await walk(dirKey);
-    const infos = (await Promise.all(found)).filter((i): i is ObjectInfo => i !== null);
-    return infos.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return (await Promise.all(found)).filter((i): i is ObjectInfo => i !== null);
   }
 
   async function get(key: string): Promise<Buffer | null> {

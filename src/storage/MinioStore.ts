@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import * as Minio from 'minio';
+import { DEFAULT_CONCURRENCY, DEFAULT_REGION } from '../defaults.js';
 import { StoreUnavailableError, requiredOption } from '../errors.js';
 import type { ObjectInfo, ObjectStore } from './ObjectStore.js';
 import { withRetry } from './retry.js';
@@ -28,7 +29,7 @@ export interface MinioStoreOptions {
   retryBaseDelayMs?: number;
 }
 
-const DEFAULTS = { region: 'us-east-1', maxSockets: 16, requestTimeoutMs: 30_000, retries: 3, retryBaseDelayMs: 100 };
+const DEFAULTS = { region: DEFAULT_REGION, maxSockets: DEFAULT_CONCURRENCY, requestTimeoutMs: 30_000, retries: 3, retryBaseDelayMs: 100 };
 /** Codes the S3 protocol uses for a key or bucket that does not exist. */
 const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NotFound', 'NoSuchObject']);
 

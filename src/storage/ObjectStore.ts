@@ -17,7 +17,11 @@ export interface ObjectInfo {
 export interface ObjectStore {
   /** Short name for logs and reports, e.g. `s3://datalake` or `file:///srv/data`. */
   readonly name: string;
-  /** Every object whose key starts with `prefix`, at any depth. Never a partial list: throws instead. */
+  /**
+   * Every object whose key starts with `prefix`, at any depth, each once, in no particular order
+   * (callers must not depend on one: S3 lists in UTF-8 byte order, a folder in whatever order its
+   * walk finds files). Never a partial list: throws instead.
+   */
   list(prefix: string): Promise<ObjectInfo[]>;
   /** The object's bytes, or `null` when there is no such key. */
   get(key: string): Promise<Buffer | null>;

@@ -15,7 +15,8 @@ export interface ClassifiedListing {
 /**
  * Sorts a listing into user CSVs and images. Only objects directly under the prefix count; the
  * user id is the file name without its extension, and extensions match case-insensitively.
- * When one user has several images the most recently modified wins (ties: the greater key).
+ * When one user has several images the most recently modified wins (ties: the greater key); when
+ * one has several CSVs (`7.csv`, `7.CSV`) the smallest key is used. Neither depends on the listing's order.
  */
 export function classifyListing(objects: readonly ObjectInfo[], prefix: string, imageExtensions: ReadonlySet<string>): ClassifiedListing {
   const csvs = new Map<string, ObjectInfo>();
@@ -33,9 +34,16 @@ export function classifyListing(objects: readonly ObjectInfo[], prefix: string, 
     const extension = name.slice(dot + 1).toLowerCase();
     if (extension === 'csv') {
       const existing = csvs.get(userId);
-      if (userId === '') failures.push({ key: object.key, reason: 'the file name has no user id before .csv' });
-      else if (existing) failures.push({ key: object.key, reason: `user id ${userId} is already provided by ${existing.key}` });
-      else csvs.set(userId, object);
+      if (userId === '') {
+        failures.push({ key: object.key, reason: 'the file name has no user id before .csv' });
+      } else if (existing) {
+        // The smaller key wins whatever order the listing came in.
+        const [kept, dropped] = object.key < existing.key ? [object, existing] : [existing, object];
+        csvs.set(userId, kept);
+        failures.push({ key: dropped.key, reason: `user id ${userId} is already provided by ${kept.key}` });
+      } else {
+        csvs.set(userId, object);
+      }
     } else if (imageExtensions.has(extension)) {
       const existing = images.get(userId);
       if (!existing || isNewer(object, existing)) images.set(userId, object);

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { utcDateKey } from '../age.js';
+import { utcDateKey } from '../query/age.js';
 import { describeError } from '../errors.js';
 import type { SyncFailure, SyncProgress, SyncReport, UserRow } from '../model.js';
 import { parseUserCsv } from '../parse/userCsv.js';

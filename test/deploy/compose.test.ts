@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { ENV_VARIABLES, loadConfig } from '../../src/config.js';
+import { ENV_VARIABLES, loadConfig } from '../../src/service/config.js';
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -296,6 +296,20 @@ describe('Dockerfile', () => {
     }
   });
 
+  it('runs a Node.js release that is still supported and satisfies the package engines', async () => {
+    const majors = dockerfile.map(stageImage).map((image) => /^node:(\d+)/.exec(image)?.[1]);
+    expect(majors.every((m) => m !== undefined)).toBe(true);
+    const major = Number(majors[0]);
+    expect(new Set(majors).size).toBe(1);
+    // Node 20 left maintenance on 2026-04-30; even-numbered releases are the long-term ones.
+    expect(major).toBeGreaterThanOrEqual(22);
+    expect(major % 2).toBe(0);
+    const pkg = JSON.parse(await readText('package.json')) as { engines: { node: string } };
+    const minimum = /^>=(\d+)\.(\d+)/.exec(pkg.engines.node);
+    expect(minimum, 'engines.node is a >= range').not.toBeNull();
+    expect(major).toBeGreaterThanOrEqual(Number(minimum![1]));
+  });
+
   it('installs only production dependencies in the runtime stage and runs as a non-root user', () => {
     const installs = argsOf(runtimeStage, 'RUN').filter((r) => /\bnpm ci\b/.test(r));
     expect(installs).toHaveLength(1);
@@ -306,9 +320,9 @@ describe('Dockerfile', () => {
     expect(['root', '0']).not.toContain(user!.split(':')[0]);
   });
 
-  it('starts dist/main.js, as npm start does', async () => {
+  it('starts dist/service/main.js, as npm start does', async () => {
     const cmd = JSON.parse(argsOf(runtimeStage, 'CMD').at(-1)!) as string[];
-    expect(cmd).toEqual(['node', 'dist/main.js']);
+    expect(cmd).toEqual(['node', 'dist/service/main.js']);
     const pkg = JSON.parse(await readText('package.json')) as { scripts: Record<string, string> };
     expect(pkg.scripts.start!.split(/\s+/)).toEqual(cmd);
     // tsconfig.build.json decides where src/main.ts lands.

@@ -1,14 +1,14 @@
 import type { AddressInfo } from 'node:net';
-import { createLogger } from '../../src/logger.js';
-import { OutputPublisher } from '../../src/publisher.js';
-import { createApp, type AppConfig } from '../../src/server.js';
+import { createLogger } from '../../src/service/logger.js';
+import { Exporter } from '../../src/service/exporter.js';
+import { createApp, type AppConfig } from '../../src/service/app.js';
 import type { ObjectStore } from '../../src/storage/ObjectStore.js';
 import { UserDataTransformer } from '../../src/UserDataTransformer.js';
 
 export interface RunningService {
   url: string;
   transformer: UserDataTransformer;
-  publisher: OutputPublisher;
+  exporter: Exporter;
   close(): Promise<void>;
 }
 
@@ -19,15 +19,15 @@ export async function startService(
 ): Promise<RunningService> {
   const logger = createLogger('silent');
   const transformer = new UserDataTransformer({ store, sourcePrefix: options.sourcePrefix, now: options.nowMs ? () => options.nowMs! : undefined });
-  const publisher = new OutputPublisher(transformer, { outputKey: options.outputKey ?? 'processed_data/output.csv', logger });
-  const app = createApp(transformer, { maxStalenessMs: options.maxStalenessMs ?? 0, apiKey: options.apiKey ?? null, publisher, logger });
+  const exporter = new Exporter(transformer, { outputKey: options.outputKey ?? 'processed_data/output.csv', logger });
+  const app = createApp(transformer, { maxStalenessMs: options.maxStalenessMs ?? 0, apiKey: options.apiKey ?? null, exporter, logger });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     transformer,
-    publisher,
+    exporter,
     close: () => {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ageInYears, birthKeyRange, utcDateKey } from '../../src/age.js';
+import { ageInYears, birthKeyRange, utcDateKey } from '../../src/query/age.js';
 
 const at = (iso: string) => Date.parse(iso);
 

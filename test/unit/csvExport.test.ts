@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import { toCsv } from '../../src/export/csv.js';
+import { toCsv } from '../../src/format/csv.js';
 import { DEFAULT_COLUMNS, type UserRow } from '../../src/model.js';
 import { parseUserCsv } from '../../src/parse/userCsv.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { naturalCompare } from '../../src/naturalCompare.js';
+import { naturalCompare } from '../../src/query/naturalCompare.js';
 
 describe('naturalCompare', () => {
   it('orders digit runs by value and keeps everything else in code-unit order', () => {

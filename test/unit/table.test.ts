@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ageInYears, utcDateKey } from '../../src/age.js';
+import { ageInYears, utcDateKey } from '../../src/query/age.js';
 import { CacheEntry } from '../../src/sync/sync.js';
-import { EMPTY_TABLE, averageAge, buildTable, selectRows } from '../../src/table.js';
+import { EMPTY_TABLE, averageAge, buildTable, selectRows } from '../../src/query/table.js';
 
 const NOW = Date.UTC(2026, 10, 22, 12);
 

@@ -1,9 +1,9 @@
 import { birthKeyRange, utcDateKey, yearsBetweenKeys } from './age.js';
 import { ageTotals, buildBirthIndex, keyRange, type BirthIndex } from './birthIndex.js';
-import { InvalidInputError } from './errors.js';
-import type { UserFilters, UserRow } from './model.js';
+import type { UserFilters, UserRow } from '../model.js';
+import type { CacheEntry } from '../sync/sync.js';
+import { validateFilters } from './filters.js';
 import { naturalCompare } from './naturalCompare.js';
-import type { CacheEntry } from './sync/sync.js';
 
 /**
  * An immutable, query-ready view of the cache: rows in `user_id` order with their birth dates and
@@ -46,25 +46,6 @@ export function buildTable(entries: ReadonlyMap<string, CacheEntry>, previous: U
   const birthKeys = Float64Array.from(ordered, (e) => e.birthKey);
   const hasImage = Uint8Array.from(rows, (r) => (r.img_path === null ? 0 : 1));
   return { rows, birthKeys, hasImage, byBirth: buildBirthIndex(birthKeys, hasImage), version: previous.version + 1 };
-}
-
-/** Checks the ready-made filters and throws `InvalidInputError` naming the bad one. */
-export function validateFilters(filters: UserFilters): void {
-  for (const name of ['minAge', 'maxAge'] as const) {
-    const value = filters[name];
-    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
-      throw new InvalidInputError(`${name} must be a non-negative integer, got ${String(value)}`);
-    }
-  }
-  if (filters.minAge !== undefined && filters.maxAge !== undefined && filters.minAge > filters.maxAge) {
-    throw new InvalidInputError(`minAge (${filters.minAge}) is greater than maxAge (${filters.maxAge})`);
-  }
-  if (filters.imageExists !== undefined && typeof filters.imageExists !== 'boolean') {
-    throw new InvalidInputError(`imageExists must be true or false, got ${String(filters.imageExists)}`);
-  }
-  if (filters.where !== undefined && typeof filters.where !== 'function') {
-    throw new InvalidInputError('where must be a function of a row');
-  }
 }
 
 /** The ready-made filters as a span of the birth index plus an image flag (-1: either). */

@@ -1,14 +1,17 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler, type Response } from 'express';
-import { parseFilterQuery } from './converters/query.js';
-import { UnauthorizedError, describeError } from './errors.js';
-import type { UserFilters, UserRow } from './model.js';
-import type { OutputPublisher } from './publisher.js';
-import type { AppConfig } from './server.js';
-import type { UserDataTransformer } from './UserDataTransformer.js';
+import type { Logger } from 'pino';
+import { describeError } from '../errors.js';
+import type { UserRow } from '../model.js';
+import { isUnfiltered } from '../query/filters.js';
+import type { UserDataTransformer } from '../UserDataTransformer.js';
+import type { Exporter } from './exporter.js';
+import { UnauthorizedError } from './httpErrors.js';
+import { parseFilterQuery } from './query.js';
+import type { Health } from './schemas.js';
 
 /** `GET /data` and `GET /stats`: parse the filters, make sure the cache is fresh enough, answer from it. */
-export function queryRoutes(transformer: UserDataTransformer, config: AppConfig): Router {
+export function queryRoutes(transformer: UserDataTransformer, config: { maxStalenessMs: number; logger: Logger }): Router {
   const router = Router();
   const unfiltered = new UnfilteredBody();
   // Rows are immutable (a change replaces the object), so a row's JSON can be kept as long as the
@@ -45,39 +48,35 @@ export function queryRoutes(transformer: UserDataTransformer, config: AppConfig)
   return router;
 }
 
-/** `POST /data`: sync and write the output, behind the export lock. */
-export function publishHandler(config: AppConfig): RequestHandler {
+/** `POST /data`: an export (sync, then write the output), behind the export lock. */
+export function exportHandler(exporter: Exporter, apiKey: string | null): RequestHandler {
   return async (req, res) => {
-    if (config.apiKey !== null && !sameSecret(req.get('x-api-key'), config.apiKey)) {
+    if (apiKey !== null && !sameSecret(req.get('x-api-key'), apiKey)) {
       throw new UnauthorizedError('POST /data needs header x-api-key with the service API key');
     }
-    const { users, output, sync } = await config.publisher.run('api');
-    res.json({ users, output, sync });
+    res.json(await exporter.run('api'));
   };
 }
 
 /** `GET /health`: 200 when the store answers, 503 otherwise; the last sync and export either way. */
-export function healthHandler(transformer: UserDataTransformer, publisher: OutputPublisher): RequestHandler {
+export function healthHandler(transformer: UserDataTransformer, exporter: Exporter): RequestHandler {
   return async (_req, res) => {
     const last = transformer.lastSync;
-    const body = {
-      status: 'ok' as 'ok' | 'unavailable',
+    const body: Health = {
+      status: 'ok',
       store: transformer.store.name,
       users: transformer.table.rows.length,
       lastSync: last ? { at: new Date(last.atMs).toISOString(), durationMs: last.report.durationMs, failed: last.report.failed.length } : null,
-      lastExport: publisher.lastExport ?? null,
+      lastExport: exporter.lastExport ?? null,
     };
     try {
       await transformer.store.ping();
       res.json(body);
     } catch (error) {
-      res.status(503).json({ ...body, status: 'unavailable', error: { code: 'store_unavailable', message: describeError(error) } });
+      const unhealthy: Health = { ...body, status: 'unavailable', error: { code: 'store_unavailable', message: describeError(error) } };
+      res.status(503).json(unhealthy);
     }
   };
-}
-
-function isUnfiltered(filters: UserFilters): boolean {
-  return filters.imageExists === undefined && filters.minAge === undefined && filters.maxAge === undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
-import { UdtError } from './errors.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_OUTPUT_KEY, DEFAULT_REGION, DEFAULT_SOURCE_PREFIX } from '../defaults.js';
+import { UdtError } from '../errors.js';
 
 /** Empty variables (`API_KEY=` in an .env file) count as unset. */
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
@@ -21,15 +22,15 @@ export const ENV_SCHEMA = z
     MINIO_ACCESS_KEY: optionalString.describe('access key, required with MINIO_ENDPOINT'),
     MINIO_SECRET_KEY: optionalString.describe('secret key, required with MINIO_ENDPOINT'),
     MINIO_BUCKET: withDefault('datalake').describe('bucket'),
-    MINIO_REGION: withDefault('us-east-1').describe('region'),
+    MINIO_REGION: withDefault(DEFAULT_REGION).describe('region'),
     LOCAL_ROOT: withDefault('.').describe('local mode: the folder that plays the bucket'),
-    SOURCE_PREFIX: optionalString.describe('folder of the user files: source_data/ with MinIO, data/ in local mode; a trailing / is implied'),
-    OUTPUT_KEY: withDefault('processed_data/output.csv').describe('where the export is written'),
+    SOURCE_PREFIX: optionalString.describe(`folder of the user files: ${DEFAULT_SOURCE_PREFIX} with MinIO, data/ in local mode; a trailing / is implied`),
+    OUTPUT_KEY: withDefault(DEFAULT_OUTPUT_KEY).describe('where the export is written'),
     OUTPUT_CRON: withDefault('* * * * *')
       .refine((v) => v === 'off' || cron.validate(v), 'must be a cron expression such as "*/5 * * * *", or "off"')
       .describe('schedule of the export; "off" disables it'),
     MAX_STALENESS_MS: integer(5_000, 0, 86_400_000).describe('reads sync first when the cache is older than this'),
-    SYNC_CONCURRENCY: integer(16, 1, 256).describe('parallel downloads'),
+    SYNC_CONCURRENCY: integer(DEFAULT_CONCURRENCY, 1, 256).describe('parallel downloads'),
     API_KEY: optionalString.describe('when set, POST /data requires header x-api-key'),
     LOG_LEVEL: withDefault('info').pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])).describe('log level'),
   })
@@ -48,9 +49,12 @@ export const ENV_SCHEMA = z
     }
   });
 
+/** Local mode serves the repository's own demo folder out of the box. */
+const LOCAL_SOURCE_PREFIX = 'data/';
+
 /** The source prefix, as a folder: `data` means `data/`, since user files are named by folder. */
 function sourcePrefix(env: { MINIO_ENDPOINT?: string; SOURCE_PREFIX?: string }): string {
-  const raw = env.SOURCE_PREFIX ?? (env.MINIO_ENDPOINT ? 'source_data/' : 'data/');
+  const raw = env.SOURCE_PREFIX ?? (env.MINIO_ENDPOINT ? DEFAULT_SOURCE_PREFIX : LOCAL_SOURCE_PREFIX);
   return raw === '' || raw.endsWith('/') ? raw : `${raw}/`;
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { FILTER_QUERY_SCHEMA } from './converters/query.js';
-import { ERROR_SCHEMA, HEALTH_SCHEMA, PUBLISH_SCHEMA, STATS_SCHEMA, USER_SCHEMA } from './converters/schemas.js';
+import { FILTER_QUERY_SCHEMA } from './query.js';
+import { ERROR_SCHEMA, EXPORT_RESULT_SCHEMA, HEALTH_SCHEMA, STATS_SCHEMA, USER_SCHEMA } from './schemas.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -32,9 +32,9 @@ export function buildOpenApiDocument(version: string): JsonObject {
           responses: { 200: { ...json('matching users', z.array(USER_SCHEMA)), headers: stale }, 400: error('bad query parameter'), 503: error('store unreachable and nothing cached') },
         },
         post: {
-          summary: 'Sync now and write the output CSV',
+          summary: 'Export now: sync, then write the output CSV',
           parameters: [{ name: 'x-api-key', in: 'header', required: false, description: 'required when the service has API_KEY set', schema: { type: 'string' } }],
-          responses: { 200: json('sync report and output key', PUBLISH_SCHEMA), 401: error('missing or wrong API key'), 503: error('store unreachable; nothing was written') },
+          responses: { 200: json('sync report and output key', EXPORT_RESULT_SCHEMA), 401: error('missing or wrong API key'), 503: error('store unreachable; nothing was written') },
         },
       },
       '/stats': {

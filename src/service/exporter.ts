@@ -1,33 +1,15 @@
 import type { Logger } from 'pino';
-import { describeError } from './errors.js';
-import type { SyncReport } from './model.js';
-import type { UserDataTransformer } from './UserDataTransformer.js';
-
-export type ExportTrigger = 'schedule' | 'api' | 'boot';
-
-export interface PublishResult {
-  users: number;
-  output: string;
-  bytes: number;
-  sync: SyncReport;
-}
-
-export interface ExportStatus {
-  trigger: ExportTrigger;
-  /** ISO time the run finished. */
-  finishedAt: string;
-  ok: boolean;
-  durationMs: number;
-  users?: number;
-  error?: string;
-}
+import { describeError } from '../errors.js';
+import type { UserDataTransformer } from '../UserDataTransformer.js';
+import type { ExportResult, ExportStatus, ExportTrigger } from './schemas.js';
 
 /**
- * Sync + write of the output CSV behind one lock, shared by the schedule and `POST /data`, so two
- * exports never interleave. API callers queue for their turn (their answer reflects the store as
- * of their request); scheduled runs skip when one is already in flight.
+ * An export is a sync followed by writing the output CSV. They run behind one lock, shared by the
+ * schedule and `POST /data`, so two exports never interleave. API callers queue for their turn
+ * (their answer reflects the store as of their request); scheduled runs skip when one is already
+ * in flight.
  */
-export class OutputPublisher {
+export class Exporter {
   readonly outputKey: string;
   readonly #transformer: UserDataTransformer;
   readonly #logger: Logger;
@@ -52,16 +34,16 @@ export class OutputPublisher {
   }
 
   /** Waits for the runs in flight, then runs. Rejects with the run's error. */
-  run(trigger: ExportTrigger): Promise<PublishResult> {
+  run(trigger: ExportTrigger): Promise<ExportResult> {
     this.#pending++;
     // Count down before the caller sees the outcome, so `busy` is already false when it does.
-    const result = this.#tail.then(() => this.#publish(trigger)).finally(() => this.#pending--);
+    const result = this.#tail.then(() => this.#export(trigger)).finally(() => this.#pending--);
     this.#tail = result.catch(() => undefined);
     return result;
   }
 
   /** Runs unless another run is in flight; then resolves to `null` and logs the skip. */
-  async runIfIdle(trigger: ExportTrigger): Promise<PublishResult | null> {
+  async runIfIdle(trigger: ExportTrigger): Promise<ExportResult | null> {
     if (this.busy) {
       this.#logger.warn({ event: 'export_skipped', trigger }, 'export skipped: the previous one is still running');
       return null;
@@ -74,16 +56,16 @@ export class OutputPublisher {
     while (this.busy) await this.#tail;
   }
 
-  async #publish(trigger: ExportTrigger): Promise<PublishResult> {
+  async #export(trigger: ExportTrigger): Promise<ExportResult> {
     const started = performance.now();
     try {
       const sync = await this.#transformer.sync({ fresh: true });
-      const out = await this.#transformer.updateOutput(this.outputKey);
+      const out = await this.#transformer.exportOutput(this.outputKey);
       const durationMs = Math.round(performance.now() - started);
       this.#last = { trigger, finishedAt: new Date().toISOString(), ok: true, durationMs, users: out.users };
       const { downloaded, unchanged, removed, failed } = sync;
       this.#logger.info({ event: 'export', trigger, durationMs, users: out.users, bytes: out.bytes, downloaded, unchanged, removed, failed: failed.length }, 'output written');
-      return { users: out.users, output: out.key, bytes: out.bytes, sync };
+      return { users: out.users, output: out.key, sync };
     } catch (error) {
       const durationMs = Math.round(performance.now() - started);
       this.#last = { trigger, finishedAt: new Date().toISOString(), ok: false, durationMs, error: describeError(error) };

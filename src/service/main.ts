@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { ConfigError, loadConfig, type Config } from './config.js';
 import type { Logger } from 'pino';
+import { createLocalStore } from '../storage/LocalStore.js';
+import { createMinioStore } from '../storage/MinioStore.js';
+import type { ObjectStore } from '../storage/ObjectStore.js';
+import { UserDataTransformer } from '../UserDataTransformer.js';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { Exporter } from './exporter.js';
 import { createLogger } from './logger.js';
-import { OutputPublisher } from './publisher.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
-import { createApp } from './server.js';
-import { createLocalStore } from './storage/LocalStore.js';
-import { createMinioStore } from './storage/MinioStore.js';
-import type { ObjectStore } from './storage/ObjectStore.js';
-import { UserDataTransformer } from './UserDataTransformer.js';
 
 /** How long shutdown waits for in-flight requests and a running export before giving up. */
 const SHUTDOWN_GRACE_MS = 25_000;
@@ -22,7 +22,7 @@ function createStore(config: Config): ObjectStore {
 }
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
   return pkg.version ?? '0.0.0';
 }
 
@@ -39,13 +39,13 @@ function readConfig(): Config {
 interface Running {
   server: Server;
   store: ObjectStore;
-  publisher: OutputPublisher;
+  exporter: Exporter;
   scheduler: Scheduler | undefined;
   logger: Logger;
 }
 
 /** Stops the schedule, then waits for in-flight requests and a running export before exiting. */
-function installShutdown({ server, store, publisher, scheduler, logger }: Running): void {
+function installShutdown({ server, store, exporter, scheduler, logger }: Running): void {
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -59,7 +59,7 @@ function installShutdown({ server, store, publisher, scheduler, logger }: Runnin
     await scheduler?.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    await Promise.all([closed, publisher.idle()]);
+    await Promise.all([closed, exporter.idle()]);
     await store.close();
     logger.info({ event: 'stopped' }, 'stopped');
     process.exit(0);
@@ -86,8 +86,8 @@ function main(): void {
     concurrency: config.syncConcurrency,
     onSync: ({ failed, ...counts }) => logger.info({ event: 'sync', ...counts, failed: failed.length }, 'synced'),
   });
-  const publisher = new OutputPublisher(transformer, { outputKey: config.outputKey, logger });
-  const app = createApp(transformer, { maxStalenessMs: config.maxStalenessMs, apiKey: config.apiKey, publisher, logger, version: packageVersion() });
+  const exporter = new Exporter(transformer, { outputKey: config.outputKey, logger });
+  const app = createApp(transformer, { maxStalenessMs: config.maxStalenessMs, apiKey: config.apiKey, exporter, logger, version: packageVersion() });
 
   const server = app.listen(config.port, () => {
     logger.info({ event: 'listening', port: config.port, store: store.name, sourcePrefix: config.sourcePrefix }, `listening on http://localhost:${config.port}`);
@@ -99,13 +99,13 @@ function main(): void {
 
   let scheduler: Scheduler | undefined;
   if (config.outputCron) {
-    scheduler = startScheduler(config.outputCron, () => publisher.runIfIdle('schedule'), logger);
+    scheduler = startScheduler(config.outputCron, () => exporter.runIfIdle('schedule'), logger);
     // A first export right away, so the output exists without waiting for the first tick.
-    publisher.run('boot').catch(() => undefined);
+    exporter.run('boot').catch(() => undefined);
   } else {
     transformer.sync().catch((error: unknown) => logger.warn({ err: error }, 'initial sync failed; reads will retry'));
   }
-  installShutdown({ server, store, publisher, scheduler, logger });
+  installShutdown({ server, store, exporter, scheduler, logger });
 }
 
 main();

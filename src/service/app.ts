@@ -2,18 +2,20 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
-import { MethodNotAllowedError, NotFoundError, UdtError, describeError } from './errors.js';
+import { UdtError, describeError } from '../errors.js';
+import type { UserDataTransformer } from '../UserDataTransformer.js';
+import type { Exporter } from './exporter.js';
+import { MethodNotAllowedError, NotFoundError } from './httpErrors.js';
 import { buildOpenApiDocument } from './openapi.js';
-import type { OutputPublisher } from './publisher.js';
-import { healthHandler, publishHandler, queryRoutes } from './routes.js';
-import type { UserDataTransformer } from './UserDataTransformer.js';
+import { exportHandler, healthHandler, queryRoutes } from './routes.js';
 
 export interface AppConfig {
   /** Reads sync first when the last sync is older than this; 0 syncs on every read. */
   maxStalenessMs: number;
   /** When set, `POST /data` requires this value in header `x-api-key`. */
   apiKey: string | null;
-  publisher: OutputPublisher;
+  /** Runs the exports `POST /data` asks for. */
+  exporter: Exporter;
   logger: Logger;
   /** Version shown in the OpenAPI document. */
   version?: string;
@@ -37,8 +39,8 @@ export function createApp(transformer: UserDataTransformer, config: AppConfig): 
   );
   const openapi = buildOpenApiDocument(config.version ?? '0.0.0');
   app.use(queryRoutes(transformer, config));
-  app.post('/data', publishHandler(config));
-  app.get('/health', healthHandler(transformer, config.publisher));
+  app.post('/data', exportHandler(config.exporter, config.apiKey));
+  app.get('/health', healthHandler(transformer, config.exporter));
   app.get('/openapi.json', (_req, res) => void res.json(openapi));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi));
 

@@ -1,0 +1,20 @@
+import { UdtError } from '../errors.js';
+
+/** Errors only the HTTP layer raises; the error handler in `app.ts` maps every `UdtError` to its status. */
+export class NotFoundError extends UdtError {
+  constructor(message: string) {
+    super('not_found', 404, message);
+  }
+}
+
+export class MethodNotAllowedError extends UdtError {
+  constructor(method: string, path: string, allowed: readonly string[]) {
+    super('method_not_allowed', 405, `${method} is not allowed on ${path}; use ${allowed.join(' or ')}`);
+  }
+}
+
+export class UnauthorizedError extends UdtError {
+  constructor(message: string) {
+    super('unauthorized', 401, message);
+  }
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { SYNC_REPORT_SCHEMA } from '../model.js';
+
+/**
+ * Every HTTP body shape, declared once: handlers build values of the inferred types and the
+ * OpenAPI document is generated from the same schemas, so the two cannot drift. Bodies use
+ * camelCase; the row fields keep the table's column names and `/stats` keeps `average_age`, the
+ * names the API started with.
+ */
+export const USER_SCHEMA = z.object({
+  user_id: z.string().describe('file name of the user CSV without .csv'),
+  first_name: z.string(),
+  last_name: z.string(),
+  birthts: z.number().int().describe('birth date, ms since 1970-01-01 UTC'),
+  img_path: z.string().nullable().describe('key of the image in the store, null without one'),
+});
+
+export const STATS_SCHEMA = z.object({
+  average_age: z.number().nullable().describe('mean age in completed years of matching users; null when count is 0'),
+  count: z.number().int().describe('number of matching users'),
+});
+
+export const EXPORT_TRIGGER_SCHEMA = z.enum(['schedule', 'api', 'boot']);
+export type ExportTrigger = z.infer<typeof EXPORT_TRIGGER_SCHEMA>;
+
+/** The answer of `POST /data`: what one export wrote, and the sync it wrote from. */
+export const EXPORT_RESULT_SCHEMA = z.object({
+  users: z.number().int().describe('users written'),
+  output: z.string().describe('key of the written CSV'),
+  sync: SYNC_REPORT_SCHEMA,
+});
+export type ExportResult = z.infer<typeof EXPORT_RESULT_SCHEMA>;
+
+/** The outcome of the most recent export, as `/health` shows it. */
+export const EXPORT_STATUS_SCHEMA = z.object({
+  trigger: EXPORT_TRIGGER_SCHEMA,
+  finishedAt: z.string().describe('ISO time the run finished'),
+  ok: z.boolean(),
+  durationMs: z.number().int(),
+  users: z.number().int().optional().describe('users written, when ok'),
+  error: z.string().optional().describe('why it failed, when not ok'),
+});
+export type ExportStatus = z.infer<typeof EXPORT_STATUS_SCHEMA>;
+
+export const ERROR_SCHEMA = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+
+export const HEALTH_SCHEMA = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  store: z.string().describe('the store, without credentials'),
+  users: z.number().int(),
+  lastSync: z.object({ at: z.string(), durationMs: z.number().int(), failed: z.number().int() }).nullable(),
+  lastExport: EXPORT_STATUS_SCHEMA.nullable(),
+  error: ERROR_SCHEMA.shape.error.optional(),
+});
+export type Health = z.infer<typeof HEALTH_SCHEMA>;
