@@ -137,14 +137,20 @@ async function writeAtomically(file, text) {
 function boundsNotes(config) {
   const notes = [];
   if (config.stores.includes('s3') && config.sizes.some((n) => n > config.s3MaxUsers)) {
-    notes.push(`S3 was measured only up to ${config.s3MaxUsers.toLocaleString('en-US')} users (\`--s3-max-users\`): s3rver re-walks its folder for every 1000-key page of a listing, so listing time grows with the square of the object count.`);
+    notes.push(
+      `S3 was measured only up to ${config.s3MaxUsers.toLocaleString('en-US')} users (\`--s3-max-users\`): s3rver re-walks its folder for every 1000-key page of a listing, so listing time grows with the square of the object count.`,
+    );
   }
   if (config.memoryRuns < config.runs) {
-    notes.push(`Memory: ${config.memoryRuns} fresh process(es) per store and size (\`--memory-runs\`), as each one repeats a full cold sync; heap per user varied by under 5% across 3 runs in calibration.`);
+    notes.push(
+      `Memory: ${config.memoryRuns} fresh process(es) per store and size (\`--memory-runs\`), as each one repeats a full cold sync; heap per user varied by under 5% across 3 runs in calibration.`,
+    );
   }
   const noQueries = config.stores.filter((s) => !config.queryStores.includes(s));
   if (noQueries.length > 0) {
-    notes.push(`Queries: measured on ${config.queryStores.join(', ')} only (\`--query-stores\`). With a warm cache the service never touches the store, and in calibration both stores gave the same figures within noise.`);
+    notes.push(
+      `Queries: measured on ${config.queryStores.join(', ')} only (\`--query-stores\`). With a warm cache the service never touches the store, and in calibration both stores gave the same figures within noise.`,
+    );
   }
   return notes;
 }

@@ -25,15 +25,78 @@ const MAX_AGE = 90;
 const USERS_PER_ORPHAN = 1000;
 
 const FIRST_NAMES = [
-  'Ivan', 'Anna', 'John', 'Maria', 'Olga', 'Peter', 'Emma', 'Noah', 'Liam', 'Sofia',
-  'Łukasz', 'Zoë', 'José', 'Ólafur', 'Søren', 'Мария', 'Jürgen', 'François', 'Chloé', 'Björn',
-  'Ana', 'Mei', 'Hiroshi', 'Aisha', 'Priya', 'Dmitri', 'Élodie', 'Ngọc', 'Anne-Marie', 'Grzegorz',
-  'Дмитрий', 'Øyvind', 'Inés', 'Kateřina', 'Gökhan', 'Siobhán', 'Mateo', 'Yusuf', 'Lena', 'Tomás',
+  'Ivan',
+  'Anna',
+  'John',
+  'Maria',
+  'Olga',
+  'Peter',
+  'Emma',
+  'Noah',
+  'Liam',
+  'Sofia',
+  'Łukasz',
+  'Zoë',
+  'José',
+  'Ólafur',
+  'Søren',
+  'Мария',
+  'Jürgen',
+  'François',
+  'Chloé',
+  'Björn',
+  'Ana',
+  'Mei',
+  'Hiroshi',
+  'Aisha',
+  'Priya',
+  'Dmitri',
+  'Élodie',
+  'Ngọc',
+  'Anne-Marie',
+  'Grzegorz',
+  'Дмитрий',
+  'Øyvind',
+  'Inés',
+  'Kateřina',
+  'Gökhan',
+  'Siobhán',
+  'Mateo',
+  'Yusuf',
+  'Lena',
+  'Tomás',
 ];
 const LAST_NAMES = [
-  'Ivanov', 'Smith', 'Kowalski', 'Müller', 'García', 'Ólafsson', 'Jørgensen', 'Петрова', 'Nowak', 'Dubois',
-  'Andersson', "O'Brien", 'Nguyễn', 'Tanaka', 'Rossi', 'Schröder', 'Fernández', 'Novák', 'Yılmaz', 'Brown',
-  'Wiśniewski', 'Lefèvre', 'Соколов', 'Dvořák', 'Sánchez', 'Þórsson', 'Kim', 'Patel', 'Weiß', 'Costa',
+  'Ivanov',
+  'Smith',
+  'Kowalski',
+  'Müller',
+  'García',
+  'Ólafsson',
+  'Jørgensen',
+  'Петрова',
+  'Nowak',
+  'Dubois',
+  'Andersson',
+  "O'Brien",
+  'Nguyễn',
+  'Tanaka',
+  'Rossi',
+  'Schröder',
+  'Fernández',
+  'Novák',
+  'Yılmaz',
+  'Brown',
+  'Wiśniewski',
+  'Lefèvre',
+  'Соколов',
+  'Dvořák',
+  'Sánchez',
+  'Þórsson',
+  'Kim',
+  'Patel',
+  'Weiß',
+  'Costa',
 ];
 
 /**
@@ -304,9 +367,7 @@ function* demoFiles({ count, seed, imageRatio, nowMs }) {
     const id = special.id ?? String(FIRST_USER_ID + index);
     const first = special.first ?? pick(FIRST_NAMES, random);
     const last = special.last ?? pick(LAST_NAMES, random);
-    const birthts = special.leapDay
-      ? Date.UTC(leapYear, 1, 29)
-      : births.oldest + Math.floor(random() * (spanDays + 1)) * DAY_MS;
+    const birthts = special.leapDay ? Date.UTC(leapYear, 1, 29) : births.oldest + Math.floor(random() * (spanDays + 1)) * DAY_MS;
     yield { name: `${id}.csv`, body: csvBody([first, last, String(birthts)], csvFormat(index, random)) };
 
     const extension = imageExtension(index, imageRatio, random);

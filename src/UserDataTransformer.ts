@@ -83,7 +83,14 @@ export class UserDataTransformer {
   }
 
   async #runSync(onProgress?: (progress: SyncProgress) => void): Promise<SyncReport> {
-    const ctx = { store: this.store, prefix: this.sourcePrefix, imageExtensions: this.#imageExtensions, concurrency: this.concurrency, nowMs: this.#now(), onProgress };
+    const ctx = {
+      store: this.store,
+      prefix: this.sourcePrefix,
+      imageExtensions: this.#imageExtensions,
+      concurrency: this.concurrency,
+      nowMs: this.#now(),
+      onProgress,
+    };
     try {
       const report = await runSync(this.#state, ctx).catch((error: unknown) => {
         this.#lastFailure = { atMs: this.#now(), error: describeError(error) };

@@ -80,10 +80,17 @@ describe('end to end: npm start against an S3 server', () => {
 
     const post = await fetch(`${url}/data`, { method: 'POST' });
     expect(post.status).toBe(200);
-    expect(await post.json()).toMatchObject({ users: 2, output: 'processed_data/output.csv', sync: { downloaded: 1, removed: 1, imagesWithoutInfo: 1, failed: [] } });
+    expect(await post.json()).toMatchObject({
+      users: 2,
+      output: 'processed_data/output.csv',
+      sync: { downloaded: 1, removed: 1, imagesWithoutInfo: 1, failed: [] },
+    });
 
     const data = (await (await fetch(`${url}/data`)).json()) as { user_id: string; img_path: string | null }[];
-    expect(data.map((u) => [u.user_id, u.img_path])).toEqual([['1', `${P}1.jpg`], ['10', null]]);
+    expect(data.map((u) => [u.user_id, u.img_path])).toEqual([
+      ['1', `${P}1.jpg`],
+      ['10', null],
+    ]);
     const withImage = (await (await fetch(`${url}/data?is_image_exists=true`)).json()) as unknown[];
     expect(withImage).toHaveLength(1);
 
@@ -104,7 +111,10 @@ describe('end to end: npm start against an S3 server', () => {
   it('logs JSON lines and shuts down gracefully on SIGTERM', async () => {
     process.kill(-child.pid!, 'SIGTERM');
     await waitFor('the stopped log line', async () => (log.includes('"event":"stopped"') ? true : undefined), 20_000);
-    const lines = log.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event?: string; listed?: number });
+    const lines = log
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { event?: string; listed?: number });
     const events = lines.map((l) => l.event);
     expect(events).toContain('listening');
     expect(events).toContain('export');

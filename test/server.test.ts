@@ -27,10 +27,12 @@ async function get(url: string, init?: RequestInit) {
 /** Status of a conditional GET. Not fetch(): it adds `cache-control: no-cache` to conditional requests. */
 function conditionalStatus(url: string, etag: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    http.get(url, { headers: { 'if-none-match': etag } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    }).on('error', reject);
+    http
+      .get(url, { headers: { 'if-none-match': etag } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on('error', reject);
   });
 }
 
@@ -111,7 +113,14 @@ describe.each(BACKENDS)('HTTP service on $name', ({ create }) => {
     expect(body).toMatchObject({
       users: 5,
       output: 'processed_data/output.csv',
-      sync: { listed: 8, downloaded: 2, unchanged: 4, removed: 0, imagesWithoutInfo: 0, failed: [{ key: `${P}bad.csv`, reason: expect.stringContaining('missing column birthts') }] },
+      sync: {
+        listed: 8,
+        downloaded: 2,
+        unchanged: 4,
+        removed: 0,
+        imagesWithoutInfo: 0,
+        failed: [{ key: `${P}bad.csv`, reason: expect.stringContaining('missing column birthts') }],
+      },
     });
     const written = (await b.store.get('processed_data/output.csv'))?.toString().split('\n');
     expect(written?.[0]).toBe('user_id,first_name,last_name,birthts,img_path');
@@ -206,7 +215,10 @@ describe('HTTP service when the store is down (S3)', () => {
 
   it('answers 503 to reads when nothing was ever cached', async () => {
     b.proxy!.inject('error500', Infinity);
-    expect(await get(`${svc.url}/data`)).toMatchObject({ status: 503, body: { error: { code: 'store_unavailable', message: expect.stringContaining('cannot list source_data/') } } });
+    expect(await get(`${svc.url}/data`)).toMatchObject({
+      status: 503,
+      body: { error: { code: 'store_unavailable', message: expect.stringContaining('cannot list source_data/') } },
+    });
     expect((await get(`${svc.url}/stats`)).status).toBe(503);
   });
 

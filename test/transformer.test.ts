@@ -142,11 +142,17 @@ describe.each(BACKENDS)('UserDataTransformer on $name', ({ create }) => {
     await t.sync();
     const df = t.aggregate({ columns: ['user_id', 'city'], minAge: 30 });
     expect(df.columns).toEqual(['user_id', 'city']);
-    expect(df.values).toEqual([['1', null], ['10', null], ['alice-smith', 'Oslo']]);
+    expect(df.values).toEqual([
+      ['1', null],
+      ['10', null],
+      ['alice-smith', 'Oslo'],
+    ]);
     const all = t.aggregate();
     expect(all.shape).toEqual([4, 5]);
     expect((all as unknown as dfd.DataFrame).column('birthts').values).toEqual([born(1960, 5, 5), born(2000, 11, 23), born(1990, 1, 1), born(1985, 2, 28)]);
-    expect(() => t.aggregate({ columns: ['user_id', 'age'] })).toThrow(/unknown column age; available: user_id, first_name, last_name, birthts, img_path, city/);
+    expect(() => t.aggregate({ columns: ['user_id', 'age'] })).toThrow(
+      /unknown column age; available: user_id, first_name, last_name, birthts, img_path, city/,
+    );
   });
 
   it('writes the full unfiltered output CSV back to the store', async () => {
@@ -182,7 +188,14 @@ describe('UserDataTransformer under storage faults (S3)', () => {
     b.proxy!.inject('error500', Infinity, '/source_data/10.csv');
     const report = await t.sync();
     b.proxy!.heal();
-    expect(report.failed).toEqual([{ key: `${P}10.csv`, reason: expect.stringMatching(/^download failed: s3 t-\w+: cannot get source_data\/10\.csv: .*500.*; serving the previous version from source_data\/10\.csv$/) }]);
+    expect(report.failed).toEqual([
+      {
+        key: `${P}10.csv`,
+        reason: expect.stringMatching(
+          /^download failed: s3 t-\w+: cannot get source_data\/10\.csv: .*500.*; serving the previous version from source_data\/10\.csv$/,
+        ),
+      },
+    ]);
     expect(report.users).toBe(4);
     expect(t.rows().find((r) => r.user_id === '10')?.first_name).toBe('Ten');
     b.takeDownloads();
@@ -248,8 +261,19 @@ describe('UserDataTransformer sync semantics', () => {
   });
 
   it('finishes the sync and updates the table even if the progress callback throws', async () => {
-    const t = new UserDataTransformer({ store: b.store, sourcePrefix: P, now: () => NOW, onSync: () => { throw new Error('observer bug'); } });
-    const report = await t.sync({ onProgress: () => { throw new Error('display bug'); } });
+    const t = new UserDataTransformer({
+      store: b.store,
+      sourcePrefix: P,
+      now: () => NOW,
+      onSync: () => {
+        throw new Error('observer bug');
+      },
+    });
+    const report = await t.sync({
+      onProgress: () => {
+        throw new Error('display bug');
+      },
+    });
     expect(report.users).toBe(4);
     expect(t.rows().map((r) => r.user_id)).toEqual(['1', '2', '10', 'alice-smith']);
   });

@@ -5,7 +5,11 @@ import { int, mib, ms, ratio } from './format.mjs';
 export const GOALS = [
   { id: 'cold', figure: 'Cold sync', explain: 'objects/s at least 0.9 × the limit: list + GET every CSV with the same store and concurrency, nothing else.' },
   { id: 'warm', figure: 'Warm sync', explain: 'with nothing changed, at most 1.2 × one bare listing of the prefix.' },
-  { id: 'incremental', figure: 'Incremental sync', explain: 'after rewriting 1% of the CSVs, at most 1.2 × a bare listing plus GETs of exactly those objects.' },
+  {
+    id: 'incremental',
+    figure: 'Incremental sync',
+    explain: 'after rewriting 1% of the CSVs, at most 1.2 × a bare listing plus GETs of exactly those objects.',
+  },
   { id: 'downloads', figure: 'Incremental downloads', explain: 'in every run, exactly the rewritten CSVs are downloaded.' },
   { id: 'export', figure: 'Export', explain: '`exportOutput` of all users at most 1 s plus the upload, taken as total − a bare put of the same bytes.' },
   { id: 'heap', figure: 'Memory (heap)', explain: 'at most 600 bytes of JS heap per cached user over the empty process.' },
@@ -13,7 +17,11 @@ export const GOALS = [
   { id: 'stats', figure: '`GET /stats` with filters', explain: 'p50 at most 5 ms under concurrent load on a warm cache.' },
   { id: 'selective', figure: '`GET /data`, ~1% of users', explain: 'p50 at most 10 ms under concurrent load on a warm cache.' },
   { id: 'unfiltered', figure: '`GET /data` unfiltered', explain: 'p50 at most 150 ms under concurrent load on a warm cache.' },
-  { id: 'flat', figure: 'Service memory', explain: 'flat across requests: settled RSS (after full GCs) grows by at most 10% from before the first unfiltered `GET /data` to after the last.' },
+  {
+    id: 'flat',
+    figure: 'Service memory',
+    explain: 'flat across requests: settled RSS (after full GCs) grows by at most 10% from before the first unfiltered `GET /data` to after the last.',
+  },
 ];
 
 function checksFor(s) {

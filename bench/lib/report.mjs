@@ -68,7 +68,15 @@ function querySection(stores) {
     setup ??= s.queries;
     for (const q of s.queries.routes) {
       const share = `${int(q.matched)} (${((q.matched / q.users) * 100).toFixed(1)}%)`;
-      rows.push([`\`GET ${q.path}\``, store, q.name === 'stats' ? `count ${share}` : share, kib(q.responseBytes), int(q.requestsPerS.median), ms(q.p50Ms.median), ms(q.p99Ms.median)]);
+      rows.push([
+        `\`GET ${q.path}\``,
+        store,
+        q.name === 'stats' ? `count ${share}` : share,
+        kib(q.responseBytes),
+        int(q.requestsPerS.median),
+        ms(q.p50Ms.median),
+        ms(q.p99Ms.median),
+      ]);
     }
   }
   if (!setup) return '';
@@ -92,7 +100,19 @@ function memorySection(stores) {
       u ? `${mib(u.memoryBefore.heapUsedSettled)} → ${mib(u.memoryAfter.heapUsedSettled)}` : '—',
     ]);
   }
-  return table(['Store', 'Runs', 'Heap used / user', 'Heap committed / user', 'RSS / user', 'Empty process RSS / heap', 'Service RSS across the unfiltered load (settled)', 'Service heap, same'], rows);
+  return table(
+    [
+      'Store',
+      'Runs',
+      'Heap used / user',
+      'Heap committed / user',
+      'RSS / user',
+      'Empty process RSS / heap',
+      'Service RSS across the unfiltered load (settled)',
+      'Service heap, same',
+    ],
+    rows,
+  );
 }
 
 function sizeSection(entry) {

@@ -51,7 +51,7 @@ export function keyRange(index: BirthIndex, min: number, max: number): { start: 
 export function ageTotals(index: BirthIndex, start: number, end: number, todayKey: number, wantImage: -1 | 0 | 1): { count: number; sum: number } {
   let count = 0;
   let sum = 0;
-  for (let p = start; p < end; ) {
+  for (let p = start; p < end;) {
     const age = yearsBetweenKeys(index.keys[p]!, todayKey);
     // Everyone born up to the last day of this age shares it.
     const next = Math.min(end, bound(index.keys, birthKeyRange(todayKey, age).max, false));

@@ -32,7 +32,9 @@ export const ENV_SCHEMA = z
     MAX_STALENESS_MS: integer(5_000, 0, 86_400_000).describe('reads sync first when the cache is older than this'),
     SYNC_CONCURRENCY: integer(DEFAULT_CONCURRENCY, 1, 256).describe('parallel downloads'),
     API_KEY: optionalString.describe('when set, POST /data requires header x-api-key'),
-    LOG_LEVEL: withDefault('info').pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])).describe('log level'),
+    LOG_LEVEL: withDefault('info')
+      .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+      .describe('log level'),
   })
   .superRefine((env, ctx) => {
     if (env.MINIO_ENDPOINT) {
@@ -45,7 +47,11 @@ export const ENV_SCHEMA = z
     }
     const prefix = sourcePrefix(env);
     if (prefix !== '' && env.OUTPUT_KEY.startsWith(prefix) && !env.OUTPUT_KEY.slice(prefix.length).includes('/')) {
-      ctx.addIssue({ code: 'custom', path: ['OUTPUT_KEY'], message: `must not be directly under SOURCE_PREFIX (${prefix}), where it would be read back as a user` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OUTPUT_KEY'],
+        message: `must not be directly under SOURCE_PREFIX (${prefix}), where it would be read back as a user`,
+      });
     }
   });
 
@@ -62,9 +68,7 @@ export type Env = z.infer<typeof ENV_SCHEMA>;
 
 export interface Config {
   port: number;
-  store:
-    | { kind: 's3'; endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string }
-    | { kind: 'local'; root: string };
+  store: { kind: 's3'; endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string } | { kind: 'local'; root: string };
   sourcePrefix: string;
   outputKey: string;
   /** `null` when the scheduled export is off. */
@@ -96,7 +100,14 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
   return {
     port: env.PORT,
     store: s3
-      ? { kind: 's3', endpoint: env.MINIO_ENDPOINT!, accessKey: env.MINIO_ACCESS_KEY!, secretKey: env.MINIO_SECRET_KEY!, bucket: env.MINIO_BUCKET, region: env.MINIO_REGION }
+      ? {
+          kind: 's3',
+          endpoint: env.MINIO_ENDPOINT!,
+          accessKey: env.MINIO_ACCESS_KEY!,
+          secretKey: env.MINIO_SECRET_KEY!,
+          bucket: env.MINIO_BUCKET,
+          region: env.MINIO_REGION,
+        }
       : { kind: 'local', root: env.LOCAL_ROOT },
     sourcePrefix: sourcePrefix(env),
     outputKey: env.OUTPUT_KEY,

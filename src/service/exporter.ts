@@ -64,7 +64,10 @@ export class Exporter {
       const durationMs = Math.round(performance.now() - started);
       this.#last = { trigger, finishedAt: new Date().toISOString(), ok: true, durationMs, users: out.users };
       const { downloaded, unchanged, removed, failed } = sync;
-      this.#logger.info({ event: 'export', trigger, durationMs, users: out.users, bytes: out.bytes, downloaded, unchanged, removed, failed: failed.length }, 'output written');
+      this.#logger.info(
+        { event: 'export', trigger, durationMs, users: out.users, bytes: out.bytes, downloaded, unchanged, removed, failed: failed.length },
+        'output written',
+      );
       return { users: out.users, output: out.key, sync };
     } catch (error) {
       const durationMs = Math.round(performance.now() - started);

@@ -17,7 +17,14 @@ const SHUTDOWN_GRACE_MS = 25_000;
 function createStore(config: Config): ObjectStore {
   const s = config.store;
   return s.kind === 's3'
-    ? createMinioStore({ endpoint: s.endpoint, accessKey: s.accessKey, secretKey: s.secretKey, bucket: s.bucket, region: s.region, maxSockets: config.syncConcurrency })
+    ? createMinioStore({
+        endpoint: s.endpoint,
+        accessKey: s.accessKey,
+        secretKey: s.secretKey,
+        bucket: s.bucket,
+        region: s.region,
+        maxSockets: config.syncConcurrency,
+      })
     : createLocalStore({ root: s.root });
 }
 
@@ -90,7 +97,10 @@ function main(): void {
   const app = createApp(transformer, { maxStalenessMs: config.maxStalenessMs, apiKey: config.apiKey, exporter, logger, version: packageVersion() });
 
   const server = app.listen(config.port, () => {
-    logger.info({ event: 'listening', port: config.port, store: store.name, sourcePrefix: config.sourcePrefix }, `listening on http://localhost:${config.port}`);
+    logger.info(
+      { event: 'listening', port: config.port, store: store.name, sourcePrefix: config.sourcePrefix },
+      `listening on http://localhost:${config.port}`,
+    );
   });
   server.on('error', (error) => {
     logger.fatal({ err: error }, 'cannot listen');

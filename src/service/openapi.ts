@@ -20,7 +20,9 @@ function filterParameters(): JsonObject[] {
 /** The OpenAPI 3.0 document of the service, generated from the zod schemas the routes use. */
 export function buildOpenApiDocument(version: string): JsonObject {
   const parameters = filterParameters();
-  const stale = { 'X-Data-Stale': { description: 'present (true) when the store could not be reached and the answer comes from the cache', schema: { type: 'string' } } };
+  const stale = {
+    'X-Data-Stale': { description: 'present (true) when the store could not be reached and the answer comes from the cache', schema: { type: 'string' } },
+  };
   return {
     openapi: '3.0.3',
     info: { title: 'user-data-transformer', version, description: 'Per-user CSV and image files aggregated into one queryable table.' },
@@ -29,23 +31,40 @@ export function buildOpenApiDocument(version: string): JsonObject {
         get: {
           summary: 'Users matching the filters, sorted by user_id (numeric-aware)',
           parameters,
-          responses: { 200: { ...json('matching users', z.array(USER_SCHEMA)), headers: stale }, 400: error('bad query parameter'), 503: error('store unreachable and nothing cached') },
+          responses: {
+            200: { ...json('matching users', z.array(USER_SCHEMA)), headers: stale },
+            400: error('bad query parameter'),
+            503: error('store unreachable and nothing cached'),
+          },
         },
         post: {
           summary: 'Export now: sync, then write the output CSV',
-          parameters: [{ name: 'x-api-key', in: 'header', required: false, description: 'required when the service has API_KEY set', schema: { type: 'string' } }],
-          responses: { 200: json('sync report and output key', EXPORT_RESULT_SCHEMA), 401: error('missing or wrong API key'), 503: error('store unreachable; nothing was written') },
+          parameters: [
+            { name: 'x-api-key', in: 'header', required: false, description: 'required when the service has API_KEY set', schema: { type: 'string' } },
+          ],
+          responses: {
+            200: json('sync report and output key', EXPORT_RESULT_SCHEMA),
+            401: error('missing or wrong API key'),
+            503: error('store unreachable; nothing was written'),
+          },
         },
       },
       '/stats': {
         get: {
           summary: 'Average age in completed years of the users matching the filters',
           parameters,
-          responses: { 200: { ...json('statistics', STATS_SCHEMA), headers: stale }, 400: error('bad query parameter'), 503: error('store unreachable and nothing cached') },
+          responses: {
+            200: { ...json('statistics', STATS_SCHEMA), headers: stale },
+            400: error('bad query parameter'),
+            503: error('store unreachable and nothing cached'),
+          },
         },
       },
       '/health': {
-        get: { summary: 'Whether the store answers, with the last sync and export', responses: { 200: json('healthy', HEALTH_SCHEMA), 503: json('store unreachable', HEALTH_SCHEMA) } },
+        get: {
+          summary: 'Whether the store answers, with the last sync and export',
+          responses: { 200: json('healthy', HEALTH_SCHEMA), 503: json('store unreachable', HEALTH_SCHEMA) },
+        },
       },
     },
   };

@@ -5,11 +5,7 @@ import { validateFilters } from '../query/filters.js';
 
 /** Digits only: the HTTP layer turns text into a number; the range rules are the library's. */
 const wholeNumber = (name: string) =>
-  z
-    .string()
-    .regex(/^\d+$/, `${name} must be a non-negative integer such as 30`)
-    .transform(Number)
-    .refine(Number.isSafeInteger, `${name} is too large`);
+  z.string().regex(/^\d+$/, `${name} must be a non-negative integer such as 30`).transform(Number).refine(Number.isSafeInteger, `${name} is too large`);
 
 /**
  * The query string of `GET /data` and `GET /stats`: the single source for parsing and the OpenAPI

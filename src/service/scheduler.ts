@@ -23,7 +23,9 @@ export function startScheduler(expression: string, job: () => Promise<unknown>, 
       debug: (message) => logger.debug({ event: 'cron' }, String(message)),
     },
   });
-  task.on('execution:overlap', () => logger.warn({ event: 'export_skipped', reason: 'overlap' }, 'scheduled export skipped: the previous one is still running'));
+  task.on('execution:overlap', () =>
+    logger.warn({ event: 'export_skipped', reason: 'overlap' }, 'scheduled export skipped: the previous one is still running'),
+  );
   task.on('execution:failed', (ctx) => logger.error({ event: 'scheduled_export_failed', err: ctx.execution?.error }, 'scheduled export failed'));
   Promise.resolve(task.start()).catch((error: unknown) => logger.error({ err: error, event: 'scheduler_failed' }, 'cannot start the schedule'));
   logger.info({ event: 'scheduler_started', expression }, 'export scheduled');

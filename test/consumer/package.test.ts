@@ -53,7 +53,15 @@ beforeAll(async () => {
   writeFileSync(
     path.join(consumer, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', types: ['node'], skipLibCheck: false, outDir: 'dist' },
+      compilerOptions: {
+        strict: true,
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        types: ['node'],
+        skipLibCheck: false,
+        outDir: 'dist',
+      },
       files: ['consumer.ts'],
     }),
   );
@@ -67,7 +75,18 @@ afterAll(() => {
 describe('the packed package', () => {
   it('ships the build and its metadata, without build info, source maps or tests', () => {
     const files = JSON.parse(readFileSync(path.join(work, 'files.json'), 'utf8')) as string[];
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/service/index.js', 'dist/service/index.d.ts']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'LICENSE',
+        'CHANGELOG.md',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/service/index.js',
+        'dist/service/index.d.ts',
+      ]),
+    );
     expect(files.filter((f) => /\.tsbuildinfo$|\.map$/.test(f))).toEqual([]);
     expect(files.filter((f) => !/^(dist\/|package\.json$|README\.md$|LICENSE$|CHANGELOG\.md$)/.test(f))).toEqual([]);
   });
@@ -97,15 +116,19 @@ describe('the packed package', () => {
     expect(message).toContain('"xlsx": "npm:xlsx@0.18.5"');
   });
 
-  it('builds a DataFrame once danfojs-node is installed with the documented recipe', async () => {
-    const pkgFile = path.join(consumer, 'package.json');
-    const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as Record<string, unknown>;
-    pkg.overrides = { '@tensorflow/tfjs-node': 'npm:@tensorflow/tfjs@3.21.0', xlsx: 'npm:xlsx@0.18.5' };
-    writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
-    await npm(['install', '--prefer-offline', 'danfojs-node@1.2.0'], consumer);
-    const out = await runConsumer();
-    expect(out.aggregate).toMatchObject({ ok: true, columns: ['user_id', 'first_name', 'last_name', 'birthts', 'img_path'] });
-    expect((out.aggregate as { rows: number }).rows).toBe((out.stats as { count: number }).count);
-    console.log(`consumer install with danfojs-node: ${(sizeOf(path.join(consumer, 'node_modules')) / 1e6).toFixed(1)} MB`);
-  }, INSTALL_TIMEOUT_MS);
+  it(
+    'builds a DataFrame once danfojs-node is installed with the documented recipe',
+    async () => {
+      const pkgFile = path.join(consumer, 'package.json');
+      const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as Record<string, unknown>;
+      pkg.overrides = { '@tensorflow/tfjs-node': 'npm:@tensorflow/tfjs@3.21.0', xlsx: 'npm:xlsx@0.18.5' };
+      writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
+      await npm(['install', '--prefer-offline', 'danfojs-node@1.2.0'], consumer);
+      const out = await runConsumer();
+      expect(out.aggregate).toMatchObject({ ok: true, columns: ['user_id', 'first_name', 'last_name', 'birthts', 'img_path'] });
+      expect((out.aggregate as { rows: number }).rows).toBe((out.stats as { count: number }).count);
+      console.log(`consumer install with danfojs-node: ${(sizeOf(path.join(consumer, 'node_modules')) / 1e6).toFixed(1)} MB`);
+    },
+    INSTALL_TIMEOUT_MS,
+  );
 });

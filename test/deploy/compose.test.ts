@@ -338,10 +338,17 @@ describe('Dockerfile', () => {
   });
 
   it('has a .dockerignore that keeps secrets and build output out but lets the sources in', async () => {
-    const ignored = (await readText('.dockerignore')).split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const ignored = (await readText('.dockerignore'))
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.git', '.env']));
     const copied = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src'];
-    for (const name of copied) expect(ignored.some((pattern) => pattern === name || pattern === `${name}/`), name).toBe(false);
+    for (const name of copied)
+      expect(
+        ignored.some((pattern) => pattern === name || pattern === `${name}/`),
+        name,
+      ).toBe(false);
   });
 });
 

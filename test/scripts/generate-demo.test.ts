@@ -152,8 +152,7 @@ describe('generateDemoFiles', () => {
     const now = new Date(DEMO_DEFAULTS.nowMs);
     const ages = demo.csvs.map((c) => {
       const born = new Date(Number(c.rows[0]![2]));
-      const hadBirthday =
-        now.getUTCMonth() > born.getUTCMonth() || (now.getUTCMonth() === born.getUTCMonth() && now.getUTCDate() >= born.getUTCDate());
+      const hadBirthday = now.getUTCMonth() > born.getUTCMonth() || (now.getUTCMonth() === born.getUTCMonth() && now.getUTCDate() >= born.getUTCDate());
       return now.getUTCFullYear() - born.getUTCFullYear() - (hadBirthday ? 0 : 1);
     });
     expect(Math.min(...ages)).toBeGreaterThanOrEqual(18);
@@ -172,7 +171,10 @@ describe('generateDemoFiles', () => {
     expect(pngs.length).toBeGreaterThan(0);
     for (const png of pngs) {
       const chunks = pngChunks(png.body);
-      expect(chunks.map((c) => c.type), png.name).toEqual(['IHDR', 'IDAT', 'IEND']);
+      expect(
+        chunks.map((c) => c.type),
+        png.name,
+      ).toEqual(['IHDR', 'IDAT', 'IEND']);
       const ihdr = chunks[0]!.data;
       expect([ihdr.readUInt32BE(0), ihdr.readUInt32BE(4), ihdr[8], ihdr[9]], png.name).toEqual([1, 1, 8, 2]);
       // One scanline: filter byte plus one RGB pixel.
@@ -289,7 +291,11 @@ describe('the command line', () => {
     const out = await mkdtemp(path.join(tmpdir(), 'udt-demo-'));
     try {
       await writeFile(path.join(out, 'old.csv'), 'x');
-      for (const args of [['--count', 'lots'], ['--count', '-3'], ['--colour', 'red']]) {
+      for (const args of [
+        ['--count', 'lots'],
+        ['--count', '-3'],
+        ['--colour', 'red'],
+      ]) {
         const failure = await run(process.execPath, [script, ...args, '--out', out]).then(
           () => null,
           (error: { code: number; stderr: string }) => error,

@@ -66,4 +66,3 @@ describe('S3 store specifics', () => {
     await store.close();
   });
 });
-

@@ -42,12 +42,16 @@ describe('toCsv', () => {
   it('round-trips any names through a standard CSV reader', () => {
     const text = fc.string({ unit: fc.constantFrom('a', 'Ł', ',', ';', '"', ' ', '\n', '\r', 'é', 'x'), minLength: 1, maxLength: 12 });
     fc.assert(
-      fc.property(fc.array(fc.tuple(text, text, fc.integer({ min: -1e12, max: 1e12 })), { minLength: 1, maxLength: 5 }), fc.constantFrom(',', ';', '\t'), (people, delimiter) => {
-        const rows = people.map(([f, l, b], i) => row(String(i), f, l, b, i % 2 ? `k/${i}.png` : null));
-        const parsed = Papa.parse<string[]>(toCsv(rows, DEFAULT_COLUMNS, { delimiter }), { delimiter, newline: '\n' });
-        const expected = [DEFAULT_COLUMNS, ...rows.map((r) => [r.user_id, r.first_name, r.last_name, String(r.birthts), r.img_path ?? ''])];
-        expect(parsed.data.slice(0, expected.length)).toEqual(expected);
-      }),
+      fc.property(
+        fc.array(fc.tuple(text, text, fc.integer({ min: -1e12, max: 1e12 })), { minLength: 1, maxLength: 5 }),
+        fc.constantFrom(',', ';', '\t'),
+        (people, delimiter) => {
+          const rows = people.map(([f, l, b], i) => row(String(i), f, l, b, i % 2 ? `k/${i}.png` : null));
+          const parsed = Papa.parse<string[]>(toCsv(rows, DEFAULT_COLUMNS, { delimiter }), { delimiter, newline: '\n' });
+          const expected = [DEFAULT_COLUMNS, ...rows.map((r) => [r.user_id, r.first_name, r.last_name, String(r.birthts), r.img_path ?? ''])];
+          expect(parsed.data.slice(0, expected.length)).toEqual(expected);
+        },
+      ),
       { numRuns: 1_000 },
     );
   });

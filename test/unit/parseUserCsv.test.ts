@@ -80,11 +80,17 @@ describe('splitCsv', () => {
   it('splits unquoted text exactly as papaparse does', () => {
     const line = fc.string({ unit: fc.constantFrom('a', 'é', ',', ' ', '\t', '1'), maxLength: 12 });
     fc.assert(
-      fc.property(fc.array(line, { maxLength: 5 }), fc.constantFrom('\n', '\r\n', '\r'), fc.boolean(), fc.constantFrom(',', ', '), (lines, newline, trailing, delimiter) => {
-        const text = lines.join(newline) + (trailing ? newline : '');
-        const papa = Papa.parse<string[]>(text, { delimiter, skipEmptyLines: 'greedy' }).data;
-        expect(splitCsv(text, delimiter).rows).toEqual(papa);
-      }),
+      fc.property(
+        fc.array(line, { maxLength: 5 }),
+        fc.constantFrom('\n', '\r\n', '\r'),
+        fc.boolean(),
+        fc.constantFrom(',', ', '),
+        (lines, newline, trailing, delimiter) => {
+          const text = lines.join(newline) + (trailing ? newline : '');
+          const papa = Papa.parse<string[]>(text, { delimiter, skipEmptyLines: 'greedy' }).data;
+          expect(splitCsv(text, delimiter).rows).toEqual(papa);
+        },
+      ),
       { numRuns: 5_000 },
     );
   });

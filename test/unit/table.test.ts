@@ -7,14 +7,10 @@ import { EMPTY_TABLE, averageAge, buildTable, selectRows } from '../../src/query
 const NOW = Date.UTC(2026, 10, 22, 12);
 
 /** Random users; ages cluster in a few decades so narrow age ranges still match someone. */
-const users = fc.array(
-  fc.record({ birthts: fc.integer({ min: Date.UTC(1930, 0, 1), max: NOW }), hasImage: fc.boolean() }),
-  { minLength: 1, maxLength: 120 },
-);
-const filters = fc.record(
-  { minAge: fc.integer({ min: 0, max: 100 }), maxAge: fc.integer({ min: 0, max: 100 }), imageExists: fc.boolean() },
-  { requiredKeys: [] },
-).filter((f) => f.minAge === undefined || f.maxAge === undefined || f.minAge <= f.maxAge);
+const users = fc.array(fc.record({ birthts: fc.integer({ min: Date.UTC(1930, 0, 1), max: NOW }), hasImage: fc.boolean() }), { minLength: 1, maxLength: 120 });
+const filters = fc
+  .record({ minAge: fc.integer({ min: 0, max: 100 }), maxAge: fc.integer({ min: 0, max: 100 }), imageExists: fc.boolean() }, { requiredKeys: [] })
+  .filter((f) => f.minAge === undefined || f.maxAge === undefined || f.minAge <= f.maxAge);
 
 function tableOf(people: { birthts: number; hasImage: boolean }[]) {
   const entries = new Map<string, CacheEntry>();
@@ -42,9 +38,7 @@ describe('table queries', () => {
       fc.property(users, filters, (people, f) => {
         const table = tableOf(people);
         const expected = reference(people, f).map((p) => String(p.position + 1));
-        expect(selectRows(table, f, NOW).map((i) => table.rows[i]!.user_id)).toEqual(
-          [...expected].sort((a, b) => Number(a) - Number(b)),
-        );
+        expect(selectRows(table, f, NOW).map((i) => table.rows[i]!.user_id)).toEqual([...expected].sort((a, b) => Number(a) - Number(b)));
       }),
       { numRuns: 2_000 },
     );
