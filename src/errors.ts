@@ -36,8 +36,29 @@ export class OptionError extends UdtError {
 
 /** The object store cannot be reached or answered with a failure. */
 export class StoreUnavailableError extends UdtError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('store_unavailable', 503, message, options);
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+    super(options?.code ?? 'store_unavailable', 503, message, options);
+  }
+}
+
+/**
+ * A download that arrived but cannot be trusted: its length differs from the listed size, or its
+ * MD5 from the etag. Like any failed download it is retried by the next sync.
+ */
+export class IntegrityError extends StoreUnavailableError {
+  constructor(message: string) {
+    super(message, { code: 'integrity_mismatch' });
+  }
+}
+
+/**
+ * An object the store refuses to serve: larger than the caller's bound, a link whose target leaves
+ * a local root, or not a regular file. Not an outage: the file is reported and skipped until it
+ * changes. The message never contains the object's content.
+ */
+export class ObjectRejectedError extends UdtError {
+  constructor(message: string) {
+    super('object_rejected', 422, message);
   }
 }
 

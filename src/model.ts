@@ -43,9 +43,13 @@ export const SYNC_REPORT_SCHEMA = z.object({
 export type SyncReport = z.infer<typeof SYNC_REPORT_SCHEMA>;
 
 export interface SyncProgress {
+  /** `listing` while keys are being listed, then `downloading` while changed CSVs are fetched. */
+  phase: 'listing' | 'downloading';
+  /** Objects listed so far; final once the phase is `downloading`. */
+  listed: number;
   /** CSV downloads finished so far in this run. */
   done: number;
-  /** CSV downloads this run will do. */
+  /** CSV downloads this run will do (0 while listing). */
   total: number;
 }
 

@@ -7,7 +7,11 @@ import type { UserDataTransformer } from '../UserDataTransformer.js';
 import type { Exporter } from './exporter.js';
 import { MethodNotAllowedError, NotFoundError } from './httpErrors.js';
 import { buildOpenApiDocument } from './openapi.js';
-import { exportHandler, healthHandler, queryRoutes } from './routes.js';
+import { dataHandler } from './routes/data.js';
+import { exportHandler } from './routes/export.js';
+import { freshness } from './routes/freshness.js';
+import { healthHandler } from './routes/health.js';
+import { statsHandler } from './routes/stats.js';
 
 export interface AppConfig {
   /** Reads sync first when the last sync is older than this; 0 syncs on every read. */
@@ -38,7 +42,9 @@ export function createApp(transformer: UserDataTransformer, config: AppConfig): 
     }),
   );
   const openapi = buildOpenApiDocument(config.version ?? '0.0.0');
-  app.use(queryRoutes(transformer, config));
+  const fresh = freshness(transformer, config);
+  app.get('/data', fresh, dataHandler(transformer));
+  app.get('/stats', fresh, statsHandler(transformer));
   app.post('/data', exportHandler(config.exporter, config.apiKey));
   app.get('/health', healthHandler(transformer, config.exporter));
   app.get('/openapi.json', (_req, res) => void res.json(openapi));

@@ -10,25 +10,82 @@ export interface ObjectInfo {
   lastModified: Date;
 }
 
+export interface ListOptions {
+  /** Called now and then with the number of objects listed so far, for progress displays. */
+  onProgress?: (listed: number) => void;
+  /** Aborts the listing; it then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface GetOptions {
+  /**
+   * Largest body accepted, in bytes. A larger object is refused with `ObjectRejectedError`
+   * without reading more than this many bytes (plus one) of it.
+   */
+  maxBytes?: number;
+  /**
+   * The size the listing reported. A body of another length is a failed download
+   * (`IntegrityError`), never data: the store or the network cut it short.
+   */
+  expectedSize?: number;
+  /**
+   * The etag the listing reported. Where it is a plain MD5 (32 hex digits, not a multipart
+   * etag), the body's MD5 must match it, or the download fails with `IntegrityError`.
+   */
+  expectedEtag?: string;
+  /** Aborts the download; it then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** What changed under a watched prefix, as a hint: the key, not the content. */
+export interface ChangeEvent {
+  /** The key that was written, replaced or deleted. */
+  key: string;
+  /** `removed` when the object is known to be gone; `changed` otherwise (created or rewritten). */
+  kind: 'changed' | 'removed';
+}
+
+export interface Watcher {
+  /** Stops watching and releases its resources. */
+  close(): Promise<void>;
+}
+
+export interface WatchHandlers {
+  /** A change under the prefix. May arrive more than once per write; callers coalesce. */
+  onChange: (event: ChangeEvent) => void;
+  /**
+   * The event source failed (a watcher died, a notification stream dropped). Events may have been
+   * lost: callers should run a full listing. The store reconnects by itself with backoff.
+   */
+  onError: (error: Error) => void;
+}
+
 /**
  * The small contract every backend implements. "Not found" is a value (`null`); real failures
- * (network, permissions, a store that is down) throw `StoreUnavailableError`.
+ * (network, permissions, a store that is down) throw `StoreUnavailableError`; an object the store
+ * refuses to serve (too large, a link out of a local root, a special file) throws
+ * `ObjectRejectedError`.
  */
 export interface ObjectStore {
-  /** Short name for logs and reports, e.g. `s3://datalake` or `file:///srv/data`. */
+  /** Short name for logs and reports, without credentials, e.g. `s3://datalake@host:9000` or `file:///srv/data`. */
   readonly name: string;
   /**
    * Every object whose key starts with `prefix`, at any depth, each once, in no particular order
    * (callers must not depend on one: S3 lists in UTF-8 byte order, a folder in whatever order its
    * walk finds files). Never a partial list: throws instead.
    */
-  list(prefix: string): Promise<ObjectInfo[]>;
+  list(prefix: string, options?: ListOptions): Promise<ObjectInfo[]>;
   /** The object's bytes, or `null` when there is no such key. */
-  get(key: string): Promise<Buffer | null>;
+  get(key: string, options?: GetOptions): Promise<Buffer | null>;
   /** Writes the whole object at once: readers see the old content or the new one, never a mix. */
   put(key: string, body: Buffer | string, contentType: string): Promise<void>;
   /** Resolves when the store answers; throws `StoreUnavailableError` otherwise. */
   ping(): Promise<void>;
-  /** Releases sockets and timers. */
+  /**
+   * Optional: change events under `prefix` (file-system events, bucket notifications). Only a
+   * hint: events can be lost, so callers still reconcile with full listings.
+   */
+  watch?(prefix: string, handlers: WatchHandlers): Watcher;
+  /** Releases sockets, watchers and timers. */
   close(): Promise<void>;
 }

@@ -51,11 +51,13 @@ export interface SyncContext {
  */
 export async function runSync(state: SyncState, ctx: SyncContext): Promise<SyncReport> {
   const started = performance.now();
-  const listing = await ctx.store.list(ctx.prefix);
+  const listing = await ctx.store.list(ctx.prefix, {
+    onProgress: (listed) => notifyProgress(ctx, { phase: 'listing', listed, done: 0, total: 0 }),
+  });
   const { csvs, images, ignored, failures: nameFailures } = classifyListing(listing, ctx.prefix, ctx.imageExtensions);
   const removed = dropMissing(state, csvs);
   const toFetch = planFetches(state, csvs);
-  const downloaded = await fetchAll(state, ctx, toFetch);
+  const downloaded = await fetchAll(state, ctx, toFetch, listing.length);
   applyImages(state, images);
 
   let users = 0;
@@ -110,7 +112,7 @@ function applyImages(state: SyncState, images: ReadonlyMap<string, ObjectInfo>):
   }
 }
 
-async function fetchAll(state: SyncState, ctx: SyncContext, toFetch: [string, ObjectInfo][]): Promise<number> {
+async function fetchAll(state: SyncState, ctx: SyncContext, toFetch: [string, ObjectInfo][], listed: number): Promise<number> {
   const limit = pLimit(ctx.concurrency);
   let done = 0;
   let fetched = 0;
@@ -119,7 +121,7 @@ async function fetchAll(state: SyncState, ctx: SyncContext, toFetch: [string, Ob
     toFetch.map(([userId, object]) =>
       limit(async () => {
         if (await fetchOne(state, ctx, userId, object)) fetched++;
-        notifyProgress(ctx, { done: ++done, total });
+        notifyProgress(ctx, { phase: 'downloading', listed, done: ++done, total });
       }),
     ),
   );

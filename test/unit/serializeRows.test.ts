@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { serializeRows } from '../../src/service/routes.js';
+import { serializeRows } from '../../src/service/routes/data.js';
 
 describe('serializeRows', () => {
   it('is exactly JSON.stringify of the API columns, whatever the strings hold', () => {

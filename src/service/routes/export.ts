@@ -1,0 +1,20 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Exporter } from '../exporter.js';
+import { UnauthorizedError } from '../httpErrors.js';
+
+/** `POST /data`: an export (sync, then write the output), behind the export lock. */
+export function exportHandler(exporter: Exporter, apiKey: string | null): RequestHandler {
+  return async (req, res) => {
+    if (apiKey !== null && !sameSecret(req.get('x-api-key'), apiKey)) {
+      throw new UnauthorizedError('POST /data needs header x-api-key with the service API key');
+    }
+    res.json(await exporter.run('api'));
+  };
+}
+
+function sameSecret(given: string | undefined, expected: string): boolean {
+  const a = Buffer.from(given ?? '');
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
