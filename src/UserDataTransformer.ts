@@ -28,6 +28,14 @@ export interface QueryOptions extends UserFilters {
   columns?: readonly string[];
 }
 
+export interface LastSync {
+  /** When the sync started, ms since the epoch. */
+  startedAtMs: number;
+  /** When it finished, ms since the epoch. */
+  atMs: number;
+  report: SyncReport;
+}
+
 export interface FreshnessResult {
   /** `true` when the data comes from the cache because a sync just failed. */
   stale: boolean;
@@ -51,7 +59,7 @@ export class UserDataTransformer {
   readonly #state: SyncState = { entries: new Map(), dirty: false };
   #table: UserTable = EMPTY_TABLE;
   #inflight: Promise<SyncReport> | undefined;
-  #lastSync: { atMs: number; report: SyncReport } | undefined;
+  #lastSync: LastSync | undefined;
   #lastFailure: { atMs: number; error: string } | undefined;
 
   constructor(options: UserDataTransformerOptions) {
@@ -83,12 +91,13 @@ export class UserDataTransformer {
   }
 
   async #runSync(onProgress?: (progress: SyncProgress) => void): Promise<SyncReport> {
+    const startedAtMs = this.#now();
     const ctx = {
       store: this.store,
       prefix: this.sourcePrefix,
       imageExtensions: this.#imageExtensions,
       concurrency: this.concurrency,
-      nowMs: this.#now(),
+      nowMs: startedAtMs,
       onProgress,
     };
     try {
@@ -97,7 +106,7 @@ export class UserDataTransformer {
         throw error;
       });
       this.#lastFailure = undefined;
-      this.#lastSync = { atMs: this.#now(), report };
+      this.#lastSync = { startedAtMs, atMs: this.#now(), report };
       this.#notifySync(report);
       return report;
     } finally {
@@ -139,9 +148,14 @@ export class UserDataTransformer {
     }
   }
 
-  /** The last successful sync: when it finished (ms since the epoch) and its report. */
-  get lastSync(): { atMs: number; report: SyncReport } | undefined {
+  /** The last successful sync: when it started and finished (ms since the epoch) and its report. */
+  get lastSync(): LastSync | undefined {
     return this.#lastSync;
+  }
+
+  /** Whether a sync is running right now. */
+  get syncing(): boolean {
+    return this.#inflight !== undefined;
   }
 
   /** The current table; its `version` changes whenever its content does. */

@@ -1,7 +1,7 @@
 // The library: sync a store into an in-memory table, query it, export it. The HTTP service is a
 // separate entry point, `user-data-transformer/service`.
 export { UserDataTransformer } from './UserDataTransformer.js';
-export type { UserDataTransformerOptions, QueryOptions, FreshnessResult } from './UserDataTransformer.js';
+export type { UserDataTransformerOptions, QueryOptions, FreshnessResult, LastSync } from './UserDataTransformer.js';
 export { DEFAULT_COLUMNS, SYNC_REPORT_SCHEMA, SYNC_FAILURE_SCHEMA } from './model.js';
 export type { UserRow, UserFilters, SyncReport, SyncFailure, SyncProgress } from './model.js';
 export { DEFAULT_CONCURRENCY, DEFAULT_IMAGE_EXTENSIONS, DEFAULT_OUTPUT_KEY, DEFAULT_REGION, DEFAULT_SOURCE_PREFIX } from './defaults.js';
