@@ -1,39 +1,21 @@
-import { DEFAULT_CONCURRENCY, DEFAULT_IMAGE_EXTENSIONS, DEFAULT_OUTPUT_KEY, DEFAULT_SOURCE_PREFIX } from './defaults.js';
-import { describeError, requiredOption, OptionError } from './errors.js';
+import { resolveOptions, type ResolvedOptions, type UserDataTransformerOptions } from './options.js';
+import { describeError } from './errors.js';
 import { resolveColumns, project } from './format/columns.js';
 import { toCsv, type CsvOptions } from './format/csv.js';
 import { toDataFrame, type DataFrame } from './format/dataframe.js';
-import type { SyncProgress, SyncReport, UserFilters, UserRow } from './model.js';
-import { EMPTY_TABLE, averageAge, buildTable, selectRows, type UserTable } from './query/table.js';
+import type { SyncReport, UserFilters, UserRow } from './model.js';
+import { averageAge, selectRows, type UserTable } from './query/table.js';
 import type { ObjectStore } from './storage/ObjectStore.js';
-import { runSync, type SyncState } from './sync/sync.js';
+import { Refresher, type RefreshOptions, type RefreshStatus } from './sync/refresher.js';
+import { Syncer, type LastSync, type SyncOptions } from './sync/syncer.js';
 
-export interface UserDataTransformerOptions {
-  /** Where user files live and the output goes. Required. */
-  store: ObjectStore;
-  /** Key prefix of the user files, e.g. `source_data/`. Default `source_data/`. */
-  sourcePrefix?: string;
-  /** Image file extensions, without the dot, matched case-insensitively. Default `png`, `jpg`, `jpeg`. */
-  imageExtensions?: readonly string[];
-  /** Parallel CSV downloads during a sync. Default 16. */
-  concurrency?: number;
-  /** Clock in ms since the epoch; ages and future-date checks use it. Default `Date.now`. */
-  now?: () => number;
-  /** Called after every successful sync with its report, e.g. to log it. Default: nothing. */
-  onSync?: (report: SyncReport) => void;
-}
+export type { UserDataTransformerOptions } from './options.js';
+export type { LastSync, SyncOptions } from './sync/syncer.js';
+export type { RefreshOptions, RefreshStatus } from './sync/refresher.js';
 
 export interface QueryOptions extends UserFilters {
   /** Output columns, in order: any of the defaults plus extra CSV columns. Default `user_id, first_name, last_name, birthts, img_path`. */
   columns?: readonly string[];
-}
-
-export interface LastSync {
-  /** When the sync started, ms since the epoch. */
-  startedAtMs: number;
-  /** When it finished, ms since the epoch. */
-  atMs: number;
-  report: SyncReport;
 }
 
 export interface FreshnessResult {
@@ -43,87 +25,89 @@ export interface FreshnessResult {
   error?: string;
 }
 
-const DEFAULT_OPTIONS = { sourcePrefix: DEFAULT_SOURCE_PREFIX, imageExtensions: DEFAULT_IMAGE_EXTENSIONS, concurrency: DEFAULT_CONCURRENCY, now: Date.now };
-
 /**
  * Keeps an in-memory table of the users under a store prefix and answers queries over it.
- * Construction does no I/O: call `sync()` (or `ensureFresh()`) to load.
+ * Construction does no I/O: call `sync()` to load once, or `start()` to keep the table current in
+ * the background (change events, periodic reconciling listings, a snapshot for warm restarts).
  */
 export class UserDataTransformer {
   readonly store: ObjectStore;
   readonly sourcePrefix: string;
   readonly concurrency: number;
-  readonly #imageExtensions: ReadonlySet<string>;
-  readonly #now: () => number;
-  readonly #onSync: ((report: SyncReport) => void) | undefined;
-  readonly #state: SyncState = { entries: new Map(), dirty: false };
-  #table: UserTable = EMPTY_TABLE;
-  #inflight: Promise<SyncReport> | undefined;
-  #lastSync: LastSync | undefined;
-  #lastFailure: { atMs: number; error: string } | undefined;
+  readonly options: Readonly<ResolvedOptions>;
+  readonly #syncer: Syncer;
+  #refresher: Refresher | undefined;
 
   constructor(options: UserDataTransformerOptions) {
-    if (!options?.store) throw requiredOption('UserDataTransformer', 'store');
-    const o = { ...DEFAULT_OPTIONS, ...definedOnly(options) };
-    if (!Number.isInteger(o.concurrency) || o.concurrency < 1) {
-      throw new OptionError(`UserDataTransformer: concurrency must be a positive integer, got ${String(o.concurrency)}`);
-    }
-    this.store = options.store;
+    const o = resolveOptions(options);
+    this.options = o;
+    this.store = o.store;
     this.sourcePrefix = o.sourcePrefix;
     this.concurrency = o.concurrency;
-    this.#imageExtensions = new Set(o.imageExtensions.map((e) => e.replace(/^\./, '').toLowerCase()));
-    this.#now = o.now;
-    this.#onSync = options.onSync;
+    this.#syncer = new Syncer({
+      now: o.now,
+      timeoutMs: o.syncTimeoutMs,
+      onSync: o.onSync,
+      context: (overrides) => ({
+        store: o.store,
+        prefix: o.sourcePrefix,
+        imageExtensions: o.imageExtensionSet,
+        concurrency: o.concurrency,
+        dateKey: o.dateKey,
+        maxCsvBytes: o.maxCsvBytes,
+        maxAgeYears: o.maxAgeYears,
+        nowMs: o.now(),
+        ...overrides,
+      }),
+    });
   }
 
   /**
    * Brings the cache up to date with the store, downloading only what changed. Calls made while a
    * sync runs join it instead of starting another; with `fresh: true` a call that finds one running
-   * waits for it and then syncs again, so its answer reflects the store as of the call.
-   * Throws `StoreUnavailableError` when the listing fails; the cache then stays as it was.
+   * waits for it and then syncs again, so its answer reflects the store as of the call. A sync that
+   * outlives `syncTimeoutMs` is cancelled. Throws `StoreUnavailableError` when the listing fails or
+   * the deadline passes; whatever was fetched before that is kept.
    */
-  async sync(options: { onProgress?: (progress: SyncProgress) => void; fresh?: boolean } = {}): Promise<SyncReport> {
-    if (options.fresh && this.#inflight) await this.#inflight.catch(() => undefined);
-    this.#inflight ??= this.#runSync(options.onProgress).finally(() => {
-      this.#inflight = undefined;
-    });
-    return this.#inflight;
+  sync(options: SyncOptions = {}): Promise<SyncReport> {
+    return this.#syncer.sync(options);
   }
 
-  async #runSync(onProgress?: (progress: SyncProgress) => void): Promise<SyncReport> {
-    const startedAtMs = this.#now();
-    const ctx = {
-      store: this.store,
-      prefix: this.sourcePrefix,
-      imageExtensions: this.#imageExtensions,
-      concurrency: this.concurrency,
-      nowMs: startedAtMs,
-      onProgress,
+  /**
+   * Keeps the table current in the background until `stop()`: loads the snapshot (if configured),
+   * syncs, then applies the store's change events and reconciles with full listings. Reads never
+   * wait for any of it; `whenReady()` resolves once a table is loaded. Calling it twice is an error.
+   */
+  start(options: Partial<RefreshOptions> = {}): void {
+    if (this.#refresher) throw new Error('UserDataTransformer: start() was already called');
+    this.#refresher = new Refresher(this.#syncer, this.options, options);
+    this.#refresher.start();
+  }
+
+  /** Stops background refreshing and watching; waits for a running snapshot write. */
+  async stop(): Promise<void> {
+    await this.#refresher?.stop();
+  }
+
+  /** Resolves once a table is loaded (from a snapshot or a sync); rejects after `timeoutMs`. */
+  whenReady(timeoutMs: number): Promise<void> {
+    if (this.#syncer.currentAtMs !== undefined) return Promise.resolve();
+    if (!this.#refresher) return this.sync().then(() => undefined);
+    return this.#refresher.whenReady(timeoutMs);
+  }
+
+  /** How current the table is: its age, whether the last refresh failed, whether rows are missing. */
+  get status(): RefreshStatus {
+    const s = this.#syncer;
+    const nowMs = this.options.now();
+    return {
+      loaded: s.currentAtMs !== undefined,
+      dataAgeMs: s.currentAtMs === undefined ? null : Math.max(0, nowMs - s.currentAtMs),
+      stale: s.lastFailure !== undefined,
+      error: s.lastFailure?.error,
+      complete: s.lastSync?.report.complete ?? true,
+      ...this.#refresher?.status,
     };
-    try {
-      const report = await runSync(this.#state, ctx).catch((error: unknown) => {
-        this.#lastFailure = { atMs: this.#now(), error: describeError(error) };
-        throw error;
-      });
-      this.#lastFailure = undefined;
-      this.#lastSync = { startedAtMs, atMs: this.#now(), report };
-      this.#notifySync(report);
-      return report;
-    } finally {
-      // Also after a failure part-way: whatever did change must reach the table.
-      if (this.#state.dirty) {
-        this.#table = buildTable(this.#state.entries, this.#table);
-        this.#state.dirty = false;
-      }
-    }
-  }
-
-  #notifySync(report: SyncReport): void {
-    try {
-      this.#onSync?.(report);
-    } catch {
-      // A failing observer must not turn a good sync into a failed one.
-    }
   }
 
   /**
@@ -133,44 +117,51 @@ export class UserDataTransformer {
    * cached the error is thrown.
    */
   async ensureFresh(maxAgeMs: number): Promise<FreshnessResult> {
-    const nowMs = this.#now();
-    if (this.#lastSync && maxAgeMs > 0 && nowMs - this.#lastSync.atMs < maxAgeMs) return { stale: false };
+    const nowMs = this.options.now();
+    const last = this.#syncer.lastSync;
+    if (last && maxAgeMs > 0 && nowMs - last.atMs < maxAgeMs) return { stale: false };
     // After a failure, reads within the same window answer from the cache at once instead of each
     // waiting out the store's retries again.
-    const failure = this.#lastFailure;
-    if (this.#lastSync && failure && maxAgeMs > 0 && nowMs - failure.atMs < maxAgeMs) return { stale: true, error: failure.error };
+    const failure = this.#syncer.lastFailure;
+    if (last && failure && maxAgeMs > 0 && nowMs - failure.atMs < maxAgeMs) return { stale: true, error: failure.error };
     try {
       await this.sync();
       return { stale: false };
     } catch (error) {
-      if (!this.#lastSync) throw error;
+      if (!this.#syncer.lastSync) throw error;
       return { stale: true, error: describeError(error) };
     }
   }
 
   /** The last successful sync: when it started and finished (ms since the epoch) and its report. */
   get lastSync(): LastSync | undefined {
-    return this.#lastSync;
+    return this.#syncer.lastSync;
   }
 
   /** Whether a sync is running right now. */
   get syncing(): boolean {
-    return this.#inflight !== undefined;
+    return this.#syncer.running;
   }
 
   /** The current table; its `version` changes whenever its content does. */
   get table(): UserTable {
-    return this.#table;
+    return this.#syncer.table;
+  }
+
+  /** Today's date key (`yyyymmdd`) in the configured time zone: the day ages are counted on. */
+  todayKey(): number {
+    return this.options.dateKey(this.options.now());
   }
 
   /** Rows matching the filters, in `user_id` order. The rows are the cache's own: treat them as read-only. */
   rows(filters: UserFilters = {}): UserRow[] {
-    return selectRows(this.#table, filters, this.#now()).map((i) => this.#table.rows[i]!);
+    const table = this.table;
+    return selectRows(table, filters, this.todayKey()).map((i) => table.rows[i]!);
   }
 
   /** Matching rows as plain objects holding just the chosen columns. */
   query(options: QueryOptions = {}): Record<string, string | number | null>[] {
-    const columns = resolveColumns(options.columns, this.#table.rows);
+    const columns = resolveColumns(options.columns, this.table.rows);
     return this.rows(options).map((row) => project(row, columns));
   }
 
@@ -179,12 +170,13 @@ export class UserDataTransformer {
    * first call; without it this throws `MissingPeerError` saying how to install it.
    */
   aggregate(options: QueryOptions = {}): DataFrame {
-    return toDataFrame(this.rows(options), resolveColumns(options.columns, this.#table.rows));
+    return toDataFrame(this.rows(options), resolveColumns(options.columns, this.table.rows));
   }
 
-  /** Matching rows as RFC 4180 CSV with a header line. */
+  /** Matching rows as RFC 4180 CSV with a header line; spreadsheet formulas neutralised unless turned off. */
   toCsv(options: QueryOptions & CsvOptions = {}): string {
-    return toCsv(this.rows(options), resolveColumns(options.columns, this.#table.rows), options);
+    const csvOptions = { escapeFormulas: this.options.escapeFormulas, ...definedOnly(options) };
+    return toCsv(this.rows(options), resolveColumns(options.columns, this.table.rows), csvOptions);
   }
 
   /** Matching rows as a JSON array of objects. */
@@ -194,7 +186,7 @@ export class UserDataTransformer {
 
   /** Mean age in completed years of the matching users, with their count; `averageAge` is `null` when none match. */
   averageAge(filters: UserFilters = {}): { averageAge: number | null; count: number } {
-    return averageAge(this.#table, filters, this.#now());
+    return averageAge(this.table, filters, this.todayKey());
   }
 
   /**
@@ -202,10 +194,11 @@ export class UserDataTransformer {
    * (`user_id,first_name,last_name,birthts,img_path`) to `key` with content type `text/csv`. The
    * object is replaced whole or not at all.
    */
-  async exportOutput(key: string = DEFAULT_OUTPUT_KEY): Promise<{ key: string; users: number; bytes: number }> {
+  async exportOutput(key: string = this.options.outputKey): Promise<{ key: string; users: number; bytes: number }> {
+    const users = this.table.rows.length;
     const body = Buffer.from(this.toCsv());
     await this.store.put(key, body, 'text/csv');
-    return { key, users: this.#table.rows.length, bytes: body.length };
+    return { key, users, bytes: body.length };
   }
 }
 

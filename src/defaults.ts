@@ -13,3 +13,15 @@ export const DEFAULT_IMAGE_EXTENSIONS: readonly string[] = ['png', 'jpg', 'jpeg'
 export const DEFAULT_CONCURRENCY = 16;
 /** S3 region; set explicitly so the client never asks the server. */
 export const DEFAULT_REGION = 'us-east-1';
+/** Largest user CSV accepted, in bytes (a user file is about 60 bytes). */
+export const DEFAULT_MAX_CSV_BYTES = 1_048_576;
+/** A sync still running after this long is cancelled. */
+export const DEFAULT_SYNC_TIMEOUT_MS = 120_000;
+/** Time zone in which ages are counted. */
+export const DEFAULT_TIME_ZONE = 'UTC';
+/** Full listings while a change stream is live, to repair lost events. */
+export const DEFAULT_RECONCILE_INTERVAL_MS = 60_000;
+/** Oldest the table may get when the store has no change stream: a background sync runs this often. */
+export const DEFAULT_MAX_STALENESS_MS = 5_000;
+/** Where the cache snapshot for warm restarts is kept, in the store itself. */
+export const DEFAULT_SNAPSHOT_KEY = 'processed_data/.snapshot/cache.v1.json.gz';

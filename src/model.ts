@@ -37,6 +37,10 @@ export const SYNC_REPORT_SCHEMA = z.object({
   imagesWithoutInfo: z.number().int().describe('images with no CSV of the same user id: not users'),
   ignored: z.number().int().describe('objects under the prefix that are neither a user CSV nor an image (nested folders, other extensions)'),
   users: z.number().int().describe('users in the table after the run'),
+  complete: z
+    .boolean()
+    .describe('false when a CSV could not be downloaded (network, 5xx, integrity) and no earlier good version of that user exists: the table lacks users'),
+  missing: z.array(z.string()).describe('keys of the CSVs that make the run incomplete'),
   failed: z.array(SYNC_FAILURE_SCHEMA).describe('every file that is currently unusable, including ones reported by earlier runs and not fixed since'),
   durationMs: z.number().int().describe('wall time of the run in milliseconds'),
 });

@@ -85,7 +85,7 @@ describe.each(BACKENDS)('UserDataTransformer on $name', ({ create }) => {
     await b.write(`${P}3.csv`, 'first_name,last_name,birthts\nThree,Drei,yesterday\n');
     b.takeDownloads();
     const report = await t.sync();
-    expect(report.failed).toEqual([{ key: `${P}3.csv`, reason: 'birthts must be an integer number of milliseconds since 1970-01-01 UTC (got "yesterday")' }]);
+    expect(report.failed).toEqual([{ key: `${P}3.csv`, reason: 'birthts must be an integer number of milliseconds since 1970-01-01 UTC' }]);
     expect(t.rows().map((r) => r.user_id)).toEqual(['1', '2', '10', 'alice-smith']);
     expect(b.takeDownloads()).toEqual([`${P}3.csv`]);
 

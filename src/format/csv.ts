@@ -7,7 +7,16 @@ export interface CsvOptions {
   delimiter?: string;
   /** Line ending. Default `\n`. */
   newline?: '\n' | '\r\n';
+  /**
+   * Neutralise spreadsheet formulas: a text cell that begins with `=`, `+`, `-`, `@`, a tab or a
+   * carriage return gets a leading `'`, so a spreadsheet shows it as text instead of running it
+   * (OWASP's advice against CSV injection). Numeric columns are never touched. Default `true`.
+   */
+  escapeFormulas?: boolean;
 }
+
+/** First characters that make a spreadsheet read a cell as a formula. */
+const FORMULA_START = /^[=+\-@\t\r]/;
 
 /**
  * RFC 4180 text: a field is quoted when it holds the delimiter, a quote, a line break, or leading
@@ -20,7 +29,7 @@ export function toCsv(rows: readonly UserRow[], columns: readonly string[], opti
     throw new InvalidInputError(`delimiter must be one character other than a quote or line break, got ${JSON.stringify(delimiter)}`);
   }
   const newline = options.newline ?? '\n';
-  const quote = quoter(delimiter);
+  const quote = quoter(delimiter, options.escapeFormulas ?? true);
   const lines: string[] = [columns.map(quote).join(delimiter)];
   for (const row of rows) {
     let line = '';
@@ -34,9 +43,12 @@ export function toCsv(rows: readonly UserRow[], columns: readonly string[], opti
   return lines.join(newline) + newline;
 }
 
-function quoter(delimiter: string): (value: string) => string {
+function quoter(delimiter: string, escapeFormulas: boolean): (value: string) => string {
   const needsQuotes = new RegExp(`["\\r\\n${escapeForClass(delimiter)}]|^\\s|\\s$`);
-  return (value) => (needsQuotes.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
+  return (raw) => {
+    const value = escapeFormulas && FORMULA_START.test(raw) ? `'${raw}` : raw;
+    return needsQuotes.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+  };
 }
 
 function escapeForClass(char: string): string {

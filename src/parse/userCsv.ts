@@ -37,9 +37,10 @@ export type ParseResult = { ok: true; user: ParsedUser } | { ok: false; reason: 
  * plain comma split would cut in two, so both separators are tried: whichever reads the file
  * cleanly wins, and when neither does, the first one's complaint is reported.
  *
- * `nowMs` rejects birth dates in the future.
+ * Only the file's shape and types are checked here; the rules that depend on the clock (no birth
+ * date in the future, none too long ago) are `checkBirthDate`'s, re-applied on every sync.
  */
-export function parseUserCsv(content: Buffer | string, nowMs: number): ParseResult {
+export function parseUserCsv(content: Buffer | string): ParseResult {
   // isUtf8 is a native check: far cheaper per small file than a fatal TextDecoder.
   if (typeof content !== 'string' && !isUtf8(content)) return { ok: false, reason: 'not valid UTF-8 text' };
   let text = typeof content === 'string' ? content : content.toString('utf8');
@@ -49,7 +50,7 @@ export function parseUserCsv(content: Buffer | string, nowMs: number): ParseResu
   const delimiters = spaced ? [', ', ','] : [',', ', '];
   let firstFailure: ParseResult | undefined;
   for (const delimiter of delimiters) {
-    const result = parseWith(text, delimiter, nowMs);
+    const result = parseWith(text, delimiter);
     if (result.ok) return result;
     firstFailure ??= result;
   }
@@ -72,7 +73,7 @@ export function splitCsv(text: string, delimiter: string): { rows: string[][]; q
   return { rows: parsed.data, quoteError: error && `malformed quotes on line ${(error.row ?? 0) + 1}: ${error.message}` };
 }
 
-function parseWith(text: string, delimiter: string, nowMs: number): ParseResult {
+function parseWith(text: string, delimiter: string): ParseResult {
   const { rows: raw, quoteError } = splitCsv(text, delimiter);
   if (quoteError) return { ok: false, reason: quoteError };
   const [header, ...rows] = raw.map((row) => row.map((cell) => cell.trim()));
@@ -86,29 +87,29 @@ function parseWith(text: string, delimiter: string, nowMs: number): ParseResult 
   if (row.length !== header.length) {
     return { ok: false, reason: `the data row has ${row.length} fields but the header has ${header.length}` };
   }
-  return toUser(header, row, nowMs);
+  return toUser(header, row);
 }
 
 function checkHeader(header: string[]): string | null {
   const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
-  if (missing.length > 0) return `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (header: ${header.join(', ')})`;
+  if (missing.length > 0) return `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the header has ${header.length})`;
   const duplicate = header.find((h, i) => header.indexOf(h) !== i);
-  if (duplicate !== undefined) return `column ${duplicate || '(empty name)'} appears twice in the header`;
+  if (duplicate !== undefined) return `column ${REQUIRED_COLUMNS.includes(duplicate as never) ? duplicate : `#${header.indexOf(duplicate) + 1}`} appears twice in the header`;
   if (header.includes('')) return 'the header has a column with no name';
   return null;
 }
 
-function toUser(header: string[], row: string[], nowMs: number): ParseResult {
+function toUser(header: string[], row: string[]): ParseResult {
   // A fixed-shape literal keeps the per-file validation on V8's fast path.
   const fields = { first_name: cellOf(header, row, 'first_name'), last_name: cellOf(header, row, 'last_name'), birthts: cellOf(header, row, 'birthts') };
   const checked = USER_CSV_SCHEMA.safeParse(fields);
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
     const column = String(issue.path[0]) as keyof typeof fields;
-    return { ok: false, reason: `${column} ${issue.message} (got ${JSON.stringify(fields[column])})` };
+    // The reason names the column but never repeats the cell: reasons travel in API answers and logs.
+    return { ok: false, reason: `${column} ${issue.message}` };
   }
   const { first_name, last_name, birthts } = checked.data;
-  if (birthts > nowMs) return { ok: false, reason: `birthts ${birthts} is in the future (${new Date(birthts).toISOString()})` };
   return { ok: true, user: { first_name, last_name, birthts, extra: extraColumns(header, row) } };
 }
 

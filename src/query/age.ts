@@ -1,5 +1,5 @@
 /**
- * Age arithmetic on UTC calendar dates encoded as `yyyymmdd` integers. With both dates in that
+ * Age arithmetic on calendar dates encoded as `yyyymmdd` integers, in UTC or in a chosen time zone. With both dates in that
  * form, completed years are `floor((today - birth) / 10_000)`: the month-day part decides whether
  * this year's birthday has come. Someone born on 29 February turns a year older on 1 March in
  * common years (0229 > 0228), and on the day itself in leap years.
@@ -20,12 +20,46 @@ export function yearsBetweenKeys(birthKey: number, todayKey: number): number {
   return Math.floor((todayKey - birthKey) / YEAR_IN_DATE_KEY);
 }
 
+/** Maps an instant (ms since the epoch) to its calendar date key in some time zone. */
+export type DateKeyFn = (ms: number) => number;
+
 /**
- * Completed years between a birth instant and `nowMs`, both read as UTC calendar dates: the
- * birthday counts from 00:00 UTC of that day, whatever the time of day in the timestamp.
+ * The calendar date of an instant in `timeZone` (an IANA name such as `Europe/Moscow`), with the
+ * zone's historical offsets as the platform's time-zone database knows them (`Intl`). `UTC` takes
+ * a fast path with no `Intl` call. Throws `RangeError` for a zone `Intl` does not know.
  */
-export function ageInYears(birthMs: number, nowMs: number): number {
-  return yearsBetweenKeys(utcDateKey(birthMs), utcDateKey(nowMs));
+export function dateKeyIn(timeZone: string): DateKeyFn {
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return utcDateKey;
+  const format = new Intl.DateTimeFormat('en-US', { timeZone, era: 'short', year: 'numeric', month: 'numeric', day: 'numeric' });
+  return (ms) => {
+    let year = 0;
+    let month = 0;
+    let day = 0;
+    let beforeCommonEra = false;
+    for (const part of format.formatToParts(ms)) {
+      if (part.type === 'year') year = Number(part.value);
+      else if (part.type === 'month') month = Number(part.value);
+      else if (part.type === 'day') day = Number(part.value);
+      else if (part.type === 'era') beforeCommonEra = part.value === 'BC';
+    }
+    // Astronomical numbering, as `getUTCFullYear` uses: 1 BC is year 0.
+    return (beforeCommonEra ? 1 - year : year) * YEAR_IN_DATE_KEY + month * 100 + day;
+  };
+}
+
+/** Checks a time-zone name; returns the canonical name or throws `RangeError`. */
+export function checkTimeZone(timeZone: string): string {
+  return new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
+}
+
+/**
+ * Completed years between a birth instant and `nowMs`, both read as calendar dates in
+ * `timeZone` (default UTC): the birthday counts from 00:00 of that day in the zone, whatever the
+ * time of day in the timestamp.
+ */
+export function ageInYears(birthMs: number, nowMs: number, timeZone = 'UTC'): number {
+  const key = dateKeyIn(timeZone);
+  return yearsBetweenKeys(key(birthMs), key(nowMs));
 }
 
 /**

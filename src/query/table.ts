@@ -1,4 +1,4 @@
-import { birthKeyRange, utcDateKey, yearsBetweenKeys } from './age.js';
+import { birthKeyRange, yearsBetweenKeys } from './age.js';
 import { ageTotals, buildBirthIndex, keyRange, type BirthIndex } from './birthIndex.js';
 import type { UserFilters, UserRow } from '../model.js';
 import type { CacheEntry } from '../sync/sync.js';
@@ -56,9 +56,9 @@ function resolveFilters(table: UserTable, filters: UserFilters, todayKey: number
   return { min, max, wantImage, ...keyRange(table.byBirth, min, max) };
 }
 
-/** Positions in `table.rows` of the rows that match, in table order. */
-export function selectRows(table: UserTable, filters: UserFilters, nowMs: number): number[] {
-  const { min, max, wantImage, start, end } = resolveFilters(table, filters, utcDateKey(nowMs));
+/** Positions in `table.rows` of the rows that match on the day `todayKey` (`yyyymmdd`), in table order. */
+export function selectRows(table: UserTable, filters: UserFilters, todayKey: number): number[] {
+  const { min, max, wantImage, start, end } = resolveFilters(table, filters, todayKey);
   if (!filters.where && end - start <= table.rows.length * INDEX_SELECTIVITY) {
     const picked: number[] = [];
     for (let p = start; p < end; p++) {
@@ -84,12 +84,11 @@ function scanRows(table: UserTable, min: number, max: number, wantImage: number,
 }
 
 /** Mean age in completed years of the matching rows, `null` when none match. */
-export function averageAge(table: UserTable, filters: UserFilters, nowMs: number): { averageAge: number | null; count: number } {
-  const todayKey = utcDateKey(nowMs);
+export function averageAge(table: UserTable, filters: UserFilters, todayKey: number): { averageAge: number | null; count: number } {
   let count: number;
   let sum = 0;
   if (filters.where) {
-    const selected = selectRows(table, filters, nowMs);
+    const selected = selectRows(table, filters, todayKey);
     for (const i of selected) sum += yearsBetweenKeys(table.birthKeys[i]!, todayKey);
     count = selected.length;
   } else {

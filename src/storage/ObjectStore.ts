@@ -43,6 +43,8 @@ export interface ChangeEvent {
   key: string;
   /** `removed` when the object is known to be gone; `changed` otherwise (created or rewritten). */
   kind: 'changed' | 'removed';
+  /** The object as a listing would describe it, when the source knows (a `stat`, a notification record). */
+  object?: ObjectInfo;
 }
 
 export interface Watcher {

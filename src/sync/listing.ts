@@ -1,11 +1,14 @@
-import type { ObjectInfo } from '../storage/ObjectStore.js';
 import type { SyncFailure } from '../model.js';
+import type { ObjectInfo } from '../storage/ObjectStore.js';
+import type { ImageRef } from './entries.js';
 
 export interface ClassifiedListing {
   /** The CSV of each user id. */
   csvs: Map<string, ObjectInfo>;
   /** The newest image of each user id, whether or not that user has a CSV. */
   images: Map<string, ObjectInfo>;
+  /** Every image of the user ids that have more than one, newest first. */
+  multiImages: Map<string, ImageRef[]>;
   /** Objects that are neither: other extensions, or keys in sub-folders of the prefix. */
   ignored: number;
   /** CSVs that cannot be used because of their name alone. */
@@ -21,18 +24,12 @@ export interface ClassifiedListing {
 export function classifyListing(objects: readonly ObjectInfo[], prefix: string, imageExtensions: ReadonlySet<string>): ClassifiedListing {
   const csvs = new Map<string, ObjectInfo>();
   const images = new Map<string, ObjectInfo>();
+  const multiImages = new Map<string, ImageRef[]>();
   const failures: SyncFailure[] = [];
   let ignored = 0;
   for (const object of objects) {
-    const name = object.key.slice(prefix.length);
-    const dot = name.lastIndexOf('.');
-    if (!object.key.startsWith(prefix) || name.includes('/') || dot < 0) {
-      ignored++;
-      continue;
-    }
-    const userId = name.slice(0, dot);
-    const extension = name.slice(dot + 1).toLowerCase();
-    if (extension === 'csv') {
+    const { kind, userId } = classifyKey(object.key, prefix, imageExtensions);
+    if (kind === 'csv') {
       const existing = csvs.get(userId);
       if (userId === '') {
         failures.push({ key: object.key, reason: 'the file name has no user id before .csv' });
@@ -44,14 +41,44 @@ export function classifyListing(objects: readonly ObjectInfo[], prefix: string, 
       } else {
         csvs.set(userId, object);
       }
-    } else if (imageExtensions.has(extension)) {
+    } else if (kind === 'image') {
       const existing = images.get(userId);
+      if (existing) addImage(multiImages, userId, existing, object);
       if (!existing || isNewer(object, existing)) images.set(userId, object);
     } else {
       ignored++;
     }
   }
-  return { csvs, images, ignored, failures };
+  for (const refs of multiImages.values()) refs.sort(newestFirst);
+  return { csvs, images, multiImages, ignored, failures };
+}
+
+/**
+ * What a key is under the prefix: a user's CSV, a user's image, or something else (other
+ * extensions, keys in sub-folders). The user id is the file name without its extension.
+ */
+export function classifyKey(key: string, prefix: string, imageExtensions: ReadonlySet<string>): { kind: 'csv' | 'image' | 'other'; userId: string } {
+  const name = key.slice(prefix.length);
+  const dot = name.lastIndexOf('.');
+  if (!key.startsWith(prefix) || name.includes('/') || dot < 0) return { kind: 'other', userId: '' };
+  const userId = name.slice(0, dot);
+  const extension = name.slice(dot + 1).toLowerCase();
+  return { kind: extension === 'csv' ? 'csv' : imageExtensions.has(extension) ? 'image' : 'other', userId };
+}
+
+function addImage(multi: Map<string, ImageRef[]>, userId: string, first: ObjectInfo, next: ObjectInfo): void {
+  let refs = multi.get(userId);
+  if (!refs) multi.set(userId, (refs = [toRef(first)]));
+  refs.push(toRef(next));
+}
+
+export function toRef(object: ObjectInfo): ImageRef {
+  return { key: object.key, modifiedMs: object.lastModified.getTime() };
+}
+
+/** Newest first; equal times: the greater key first, as the listing's choice. */
+export function newestFirst(a: ImageRef, b: ImageRef): number {
+  return b.modifiedMs - a.modifiedMs || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0);
 }
 
 function isNewer(a: ObjectInfo, b: ObjectInfo): boolean {

@@ -1,67 +1,36 @@
-import pLimit from 'p-limit';
-import { utcDateKey } from '../query/age.js';
-import { describeError } from '../errors.js';
-import type { SyncFailure, SyncProgress, SyncReport, UserRow } from '../model.js';
-import { parseUserCsv } from '../parse/userCsv.js';
-import type { ObjectInfo, ObjectStore } from '../storage/ObjectStore.js';
-import { classifyListing } from './listing.js';
+import type { SyncFailure, SyncReport } from '../model.js';
+import type { ObjectInfo } from '../storage/ObjectStore.js';
+import { CacheEntry, sameSource, type ImageRef, type SyncState } from './entries.js';
+import { applyParsed, fetchAll, notifyProgress, type FetchContext } from './fetch.js';
+import { classifyListing, toRef } from './listing.js';
 
-/**
- * What the cache knows about one user id. A class with every field set at construction: V8 then
- * gives all entries one compact shape, which matters at 100k users.
- */
-export class CacheEntry {
-  /** The last good version, still served while a newer one is broken. */
-  row: UserRow | undefined = undefined;
-  /** `yyyymmdd` of the row's birth date, kept so queries never redo date math. */
-  birthKey = 0;
-  /** Key, etag and size of the object `row` came from (`key` empty until a version was good). */
-  key = '';
-  etag = '';
-  size = -1;
-  /** Why the current object is unusable; `kind: 'invalid'` is not fetched again until it changes. */
-  failure: { kind: 'download' | 'invalid'; source: Fingerprint; reason: string } | undefined = undefined;
-}
+export { CacheEntry, type SyncState } from './entries.js';
 
-interface Fingerprint {
-  key: string;
-  etag: string;
-  size: number;
-}
-
-export interface SyncState {
-  entries: Map<string, CacheEntry>;
-  /** Rows changed since the table was last built; cleared by whoever rebuilds it. */
-  dirty: boolean;
-}
-
-export interface SyncContext {
-  store: ObjectStore;
+export interface SyncContext extends FetchContext {
   prefix: string;
   imageExtensions: ReadonlySet<string>;
-  concurrency: number;
-  nowMs: number;
-  onProgress?: (progress: SyncProgress) => void;
 }
 
 /**
  * One incremental pass: list the prefix, fetch only CSVs whose fingerprint changed, drop users whose
- * CSV is gone, and re-derive every image path from the listing. Mutates `state` in place and sets
- * `state.dirty` whenever the rows changed; throws only when the listing fails, before any change.
+ * CSV is gone, re-check held-back birth dates against the clock, and re-derive every image path from
+ * the listing. Mutates `state` in place and sets `state.dirty` whenever the rows changed; throws
+ * only when the listing fails, before any change.
  */
 export async function runSync(state: SyncState, ctx: SyncContext): Promise<SyncReport> {
   const started = performance.now();
   const listing = await ctx.store.list(ctx.prefix, {
+    signal: ctx.signal,
     onProgress: (listed) => notifyProgress(ctx, { phase: 'listing', listed, done: 0, total: 0 }),
   });
-  const { csvs, images, ignored, failures: nameFailures } = classifyListing(listing, ctx.prefix, ctx.imageExtensions);
+  const { csvs, images, multiImages, ignored, failures: nameFailures } = classifyListing(listing, ctx.prefix, ctx.imageExtensions);
   const removed = dropMissing(state, csvs);
-  const toFetch = planFetches(state, csvs);
+  const toFetch = planFetches(state, ctx, csvs);
+  recheckBirthDates(state, ctx);
   const downloaded = await fetchAll(state, ctx, toFetch, listing.length);
   applyImages(state, images);
-
-  let users = 0;
-  for (const entry of state.entries.values()) if (entry.row) users++;
+  state.images = imagesToRemember(images, multiImages, csvs);
+  const { users, missing, failed } = summarise(state);
   return {
     listed: listing.length,
     downloaded,
@@ -70,7 +39,9 @@ export async function runSync(state: SyncState, ctx: SyncContext): Promise<SyncR
     imagesWithoutInfo: countOrphans(images, csvs),
     ignored,
     users,
-    failed: [...nameFailures, ...currentFailures(state)],
+    complete: missing.length === 0,
+    missing,
+    failed: [...nameFailures, ...failed],
     durationMs: Math.round(performance.now() - started),
   };
 }
@@ -89,15 +60,36 @@ function dropMissing(state: SyncState, csvs: ReadonlyMap<string, ObjectInfo>): n
   return removed;
 }
 
-/** CSVs to download: new or changed ones, and ones whose last download failed. */
-function planFetches(state: SyncState, csvs: ReadonlyMap<string, ObjectInfo>): [string, ObjectInfo][] {
+/**
+ * CSVs to download: new or changed ones, and ones whose last download failed. A CSV larger than
+ * the bound is refused from its listed size alone, never downloaded.
+ */
+function planFetches(state: SyncState, ctx: SyncContext, csvs: ReadonlyMap<string, ObjectInfo>): [string, ObjectInfo][] {
   const toFetch: [string, ObjectInfo][] = [];
   for (const [userId, object] of csvs) {
     const entry = state.entries.get(userId);
-    const known = entry?.failure?.kind === 'invalid' ? entry.failure.source : entry?.failure || !entry?.row ? undefined : entry;
-    if (!known || !sameSource(known, object)) toFetch.push([userId, object]);
+    const failure = entry?.failure;
+    const known = failure ? (failure.kind === 'download' ? undefined : failure.source) : entry?.row ? entry : undefined;
+    if (known && sameSource(known, object)) continue;
+    if (object.size > ctx.maxCsvBytes) {
+      const source = { key: object.key, etag: object.etag, size: object.size };
+      const reason = `the file is ${object.size} bytes, over the ${ctx.maxCsvBytes}-byte limit for a user CSV`;
+      const target = entry ?? new CacheEntry();
+      target.failure = { kind: 'invalid', source, reason };
+      state.entries.set(userId, target);
+      continue;
+    }
+    toFetch.push([userId, object]);
   }
   return toFetch;
+}
+
+/** Files held back for their birth date only: the clock moved, so the verdict may have too. */
+function recheckBirthDates(state: SyncState, ctx: SyncContext): void {
+  for (const [userId, entry] of state.entries) {
+    const failure = entry.failure;
+    if (failure?.kind === 'birth') applyParsed(state, ctx, userId, entry, failure.source, failure.user);
+  }
 }
 
 /** Points every row at its user's newest image. Rows are replaced, never edited: tables already handed out stay as they were. */
@@ -112,79 +104,33 @@ function applyImages(state: SyncState, images: ReadonlyMap<string, ObjectInfo>):
   }
 }
 
-async function fetchAll(state: SyncState, ctx: SyncContext, toFetch: [string, ObjectInfo][], listed: number): Promise<number> {
-  const limit = pLimit(ctx.concurrency);
-  let done = 0;
-  let fetched = 0;
-  const total = toFetch.length;
-  await Promise.all(
-    toFetch.map(([userId, object]) =>
-      limit(async () => {
-        if (await fetchOne(state, ctx, userId, object)) fetched++;
-        notifyProgress(ctx, { phase: 'downloading', listed, done: ++done, total });
-      }),
-    ),
-  );
-  return fetched;
-}
-
-/** Fetches, parses and stores one CSV; returns whether bytes were fetched. Never throws. */
-async function fetchOne(state: SyncState, ctx: SyncContext, userId: string, object: ObjectInfo): Promise<boolean> {
-  let entry = state.entries.get(userId);
-  if (!entry) state.entries.set(userId, (entry = new CacheEntry()));
-  const source = { key: object.key, etag: object.etag, size: object.size };
-  let body: Buffer | null;
-  try {
-    body = await ctx.store.get(object.key);
-  } catch (error) {
-    entry.failure = { kind: 'download', source, reason: `download failed: ${describeError(error)}` };
-    return false;
-  }
-  if (body === null) {
-    entry.failure = { kind: 'download', source, reason: 'the object disappeared between listing and download' };
-    return false;
-  }
-  const parsed = parseUserCsv(body, ctx.nowMs);
-  if (!parsed.ok) {
-    entry.failure = { kind: 'invalid', source, reason: parsed.reason };
-    return true;
-  }
-  const { first_name, last_name, birthts, extra } = parsed.user;
-  entry.row = { user_id: userId, first_name, last_name, birthts, img_path: entry.row?.img_path ?? null, extra };
-  entry.birthKey = utcDateKey(birthts);
-  entry.key = object.key;
-  entry.etag = object.etag;
-  entry.size = object.size;
-  entry.failure = undefined;
-  state.dirty = true;
-  return true;
-}
-
-/** A progress callback that throws must not abort the sync half-way through its downloads. */
-function notifyProgress(ctx: SyncContext, progress: SyncProgress): void {
-  try {
-    ctx.onProgress?.(progress);
-  } catch {
-    // The caller's display problem; the sync goes on.
-  }
-}
-
-function currentFailures(state: SyncState): SyncFailure[] {
-  const failures: SyncFailure[] = [];
+/** Users served, CSVs with no usable version because their download failed, and every current failure. */
+function summarise(state: SyncState): { users: number; missing: string[]; failed: SyncFailure[] } {
+  let users = 0;
+  const missing: string[] = [];
+  const failed: SyncFailure[] = [];
   for (const entry of state.entries.values()) {
-    if (!entry.failure) continue;
+    if (entry.row) users++;
+    const failure = entry.failure;
+    if (!failure) continue;
+    if (failure.kind === 'download' && !entry.row) missing.push(failure.source.key);
     const fallback = entry.row ? `; serving the previous version from ${entry.key}` : '';
-    failures.push({ key: entry.failure.source.key, reason: entry.failure.reason + fallback });
+    failed.push({ key: failure.source.key, reason: failure.reason + fallback });
   }
-  return failures.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  missing.sort();
+  failed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { users, missing, failed };
+}
+
+/** See `SyncState.images`: several images of one user, and the images of ids without a CSV. */
+function imagesToRemember(images: Map<string, ObjectInfo>, multi: Map<string, ImageRef[]>, csvs: Map<string, ObjectInfo>): Map<string, ImageRef[]> {
+  const remembered = new Map(multi);
+  for (const [userId, image] of images) if (!csvs.has(userId) && !remembered.has(userId)) remembered.set(userId, [toRef(image)]);
+  return remembered;
 }
 
 function countOrphans(images: Map<string, ObjectInfo>, csvs: Map<string, ObjectInfo>): number {
   let orphans = 0;
   for (const userId of images.keys()) if (!csvs.has(userId)) orphans++;
   return orphans;
-}
-
-function sameSource(a: Fingerprint, b: ObjectInfo): boolean {
-  return a.key === b.key && a.etag === b.etag && a.size === b.size;
 }

@@ -34,21 +34,41 @@ describe('toCsv', () => {
     expect(toCsv([row('1', 'a;b', 'c,d', 1, null)], ['first_name', 'last_name'], { delimiter: ';' })).toBe('first_name;last_name\n"a;b";c,d\n');
   });
 
+  it('neutralises spreadsheet formulas in text cells, leaving numbers alone', () => {
+    const rows = [
+      row('1', '=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", -5, null),
+      row('2', '@SUM(A1)', '-2+3', 7, null),
+      row('3', '\tTab', '\rReturn', 0, null),
+      row('4', 'plain', 'a=b', 1, null),
+    ];
+    expect(toCsv(rows, DEFAULT_COLUMNS).split('\n')).toEqual([
+      'user_id,first_name,last_name,birthts,img_path',
+      `1,"'=HYPERLINK(""http://x"",""y"")",'+cmd|' /C calc'!A0,-5,`,
+      "2,'@SUM(A1),'-2+3,7,",
+      `3,'\tTab,"'\rReturn",0,`,
+      '4,plain,a=b,1,',
+      '',
+    ]);
+    expect(toCsv(rows, DEFAULT_COLUMNS, { escapeFormulas: false })).toContain('1,"=HYPERLINK(""http://x"",""y"")",+cmd|\' /C calc\'!A0,-5,');
+  });
+
   it('refuses a delimiter that cannot work', () => {
     expect(() => toCsv([], DEFAULT_COLUMNS, { delimiter: '"' })).toThrow(/delimiter/);
     expect(() => toCsv([], DEFAULT_COLUMNS, { delimiter: ';;' })).toThrow(/delimiter/);
   });
 
   it('round-trips any names through a standard CSV reader', () => {
-    const text = fc.string({ unit: fc.constantFrom('a', 'Ł', ',', ';', '"', ' ', '\n', '\r', 'é', 'x'), minLength: 1, maxLength: 12 });
+    const text = fc.string({ unit: fc.constantFrom('a', 'Ł', ',', ';', '"', ' ', '\n', '\r', 'é', 'x', '=', '+', '-', '@', '\t'), minLength: 1, maxLength: 12 });
     fc.assert(
       fc.property(
         fc.array(fc.tuple(text, text, fc.integer({ min: -1e12, max: 1e12 })), { minLength: 1, maxLength: 5 }),
         fc.constantFrom(',', ';', '\t'),
-        (people, delimiter) => {
+        fc.boolean(),
+        (people, delimiter, escapeFormulas) => {
           const rows = people.map(([f, l, b], i) => row(String(i), f, l, b, i % 2 ? `k/${i}.png` : null));
-          const parsed = Papa.parse<string[]>(toCsv(rows, DEFAULT_COLUMNS, { delimiter }), { delimiter, newline: '\n' });
-          const expected = [DEFAULT_COLUMNS, ...rows.map((r) => [r.user_id, r.first_name, r.last_name, String(r.birthts), r.img_path ?? ''])];
+          const parsed = Papa.parse<string[]>(toCsv(rows, DEFAULT_COLUMNS, { delimiter, escapeFormulas }), { delimiter, newline: '\n' });
+          const neutral = (v: string) => (escapeFormulas && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
+          const expected = [DEFAULT_COLUMNS, ...rows.map((r) => [r.user_id, neutral(r.first_name), neutral(r.last_name), String(r.birthts), r.img_path ?? ''])];
           expect(parsed.data.slice(0, expected.length)).toEqual(expected);
         },
       ),
@@ -61,7 +81,7 @@ describe('toCsv', () => {
     fc.assert(
       fc.property(name, name, fc.integer({ min: -1e12, max: 1e12 }), (first, last, birthts) => {
         const csv = toCsv([row('1', first, last, birthts, null)], ['first_name', 'last_name', 'birthts']);
-        expect(parseUserCsv(csv, 2e12)).toEqual({ ok: true, user: { first_name: first, last_name: last, birthts, extra: {} } });
+        expect(parseUserCsv(csv)).toEqual({ ok: true, user: { first_name: first, last_name: last, birthts, extra: {} } });
       }),
       { numRuns: 1_000 },
     );

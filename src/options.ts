@@ -1,0 +1,85 @@
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_IMAGE_EXTENSIONS,
+  DEFAULT_MAX_CSV_BYTES,
+  DEFAULT_OUTPUT_KEY,
+  DEFAULT_SOURCE_PREFIX,
+  DEFAULT_SYNC_TIMEOUT_MS,
+  DEFAULT_TIME_ZONE,
+} from './defaults.js';
+import { OptionError, requiredOption } from './errors.js';
+import type { SyncReport } from './model.js';
+import { DEFAULT_MAX_AGE_YEARS } from './parse/birthDate.js';
+import { checkTimeZone, dateKeyIn, type DateKeyFn } from './query/age.js';
+import type { ObjectStore } from './storage/ObjectStore.js';
+
+export interface UserDataTransformerOptions {
+  /** Where user files live and the output goes. Required. */
+  store: ObjectStore;
+  /** Key prefix of the user files, e.g. `source_data/`. Default `source_data/`. */
+  sourcePrefix?: string;
+  /** Image file extensions, without the dot, matched case-insensitively. Default `png`, `jpg`, `jpeg`. */
+  imageExtensions?: readonly string[];
+  /** Parallel CSV downloads during a sync. Default 16. */
+  concurrency?: number;
+  /** Clock in ms since the epoch; ages and birth-date checks use it. Default `Date.now`. */
+  now?: () => number;
+  /**
+   * IANA time zone in which birth dates and today are taken as calendar dates for ages, with the
+   * zone's historical offsets. Default `UTC`.
+   */
+  timeZone?: string;
+  /** Largest user CSV accepted, in bytes; a larger one is refused from its listed size, never downloaded. Default 1 MiB. */
+  maxCsvBytes?: number;
+  /** How far back a birth date may lie, in years. Default 150. */
+  maxAgeYears?: number;
+  /** A sync still running after this many ms is cancelled. Default 120 000. */
+  syncTimeoutMs?: number;
+  /** Neutralise spreadsheet formulas in CSV text cells (see `CsvOptions.escapeFormulas`). Default `true`. */
+  escapeFormulas?: boolean;
+  /** Key `exportOutput()` writes when given none. Default `processed_data/output.csv`. */
+  outputKey?: string;
+  /** Called after every successful sync with its report, e.g. to log it. Default: nothing. */
+  onSync?: (report: SyncReport) => void;
+}
+
+export interface ResolvedOptions extends Required<Omit<UserDataTransformerOptions, 'onSync'>> {
+  onSync: (report: SyncReport) => void;
+  imageExtensionSet: ReadonlySet<string>;
+  dateKey: DateKeyFn;
+}
+
+/** Every default applied in one place, and every option checked with a message that names it. */
+export function resolveOptions(options: UserDataTransformerOptions): ResolvedOptions {
+  if (!options?.store) throw requiredOption('UserDataTransformer', 'store');
+  const o = {
+    store: options.store,
+    sourcePrefix: options.sourcePrefix ?? DEFAULT_SOURCE_PREFIX,
+    imageExtensions: options.imageExtensions ?? DEFAULT_IMAGE_EXTENSIONS,
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+    now: options.now ?? Date.now,
+    timeZone: options.timeZone ?? DEFAULT_TIME_ZONE,
+    maxCsvBytes: options.maxCsvBytes ?? DEFAULT_MAX_CSV_BYTES,
+    maxAgeYears: options.maxAgeYears ?? DEFAULT_MAX_AGE_YEARS,
+    syncTimeoutMs: options.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS,
+    escapeFormulas: options.escapeFormulas ?? true,
+    outputKey: options.outputKey ?? DEFAULT_OUTPUT_KEY,
+    onSync: options.onSync ?? (() => undefined),
+  };
+  for (const name of ['concurrency', 'maxCsvBytes', 'maxAgeYears', 'syncTimeoutMs'] as const) {
+    const value = o[name];
+    if (!Number.isSafeInteger(value) || value < 1) throw new OptionError(`UserDataTransformer: ${name} must be a positive integer, got ${String(value)}`);
+  }
+  let timeZone: string;
+  try {
+    timeZone = checkTimeZone(o.timeZone);
+  } catch {
+    throw new OptionError(`UserDataTransformer: timeZone must be an IANA time zone such as Europe/Moscow, got ${JSON.stringify(o.timeZone)}`);
+  }
+  return {
+    ...o,
+    timeZone,
+    imageExtensionSet: new Set(o.imageExtensions.map((e) => e.replace(/^\./, '').toLowerCase())),
+    dateKey: dateKeyIn(timeZone),
+  };
+}

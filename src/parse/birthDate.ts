@@ -1,0 +1,16 @@
+/** How far back a birth date may lie, in years, unless the caller chooses otherwise. */
+export const DEFAULT_MAX_AGE_YEARS = 150;
+
+/**
+ * The rules a birth date obeys that depend on the clock: not in the future (to the millisecond),
+ * and not more than `maxAgeYears` calendar years before `nowMs`. Returns why the date is
+ * unacceptable, or `null`. Pure: the sync re-applies it on every run, so a date that was in the
+ * future when first read becomes valid once that moment has passed, with no new download.
+ */
+export function checkBirthDate(birthts: number, nowMs: number, maxAgeYears = DEFAULT_MAX_AGE_YEARS): string | null {
+  if (birthts > nowMs) return `birthts ${birthts} is in the future (${new Date(birthts).toISOString()})`;
+  const oldest = new Date(nowMs);
+  oldest.setUTCFullYear(oldest.getUTCFullYear() - maxAgeYears);
+  if (birthts < oldest.getTime()) return `birthts ${birthts} is more than ${maxAgeYears} years ago`;
+  return null;
+}
