@@ -94,7 +94,8 @@ function checkHeader(header: string[]): string | null {
   const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
   if (missing.length > 0) return `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the header has ${header.length})`;
   const duplicate = header.find((h, i) => header.indexOf(h) !== i);
-  if (duplicate !== undefined) return `column ${REQUIRED_COLUMNS.includes(duplicate as never) ? duplicate : `#${header.indexOf(duplicate) + 1}`} appears twice in the header`;
+  if (duplicate !== undefined)
+    return `column ${REQUIRED_COLUMNS.includes(duplicate as never) ? duplicate : `#${header.indexOf(duplicate) + 1}`} appears twice in the header`;
   if (header.includes('')) return 'the header has a column with no name';
   return null;
 }

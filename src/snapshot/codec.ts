@@ -86,7 +86,9 @@ export function decodeSnapshot(body: Buffer, scope: SnapshotScope, dateKey: Date
   const newline = text.indexOf('\n');
   const header = parseJson<Header>(newline < 0 ? text : text.slice(0, newline), 'header');
   if (header.format !== SNAPSHOT_FORMAT || header.version !== SNAPSHOT_VERSION) {
-    throw new SnapshotError(`format ${String(header.format)} version ${String(header.version)}; this build reads ${SNAPSHOT_FORMAT} version ${SNAPSHOT_VERSION}`);
+    throw new SnapshotError(
+      `format ${String(header.format)} version ${String(header.version)}; this build reads ${SNAPSHOT_FORMAT} version ${SNAPSHOT_VERSION}`,
+    );
   }
   if (JSON.stringify(header.scope) !== JSON.stringify(scope)) {
     throw new SnapshotError(`taken for ${JSON.stringify(header.scope)}, not ${JSON.stringify(scope)}`);

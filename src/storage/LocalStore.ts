@@ -3,6 +3,7 @@ import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/pr
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { InvalidInputError, StoreUnavailableError, requiredOption } from '../errors.js';
+import { watchLocalFolder } from './localWatch.js';
 import type { ObjectInfo, ObjectStore } from './ObjectStore.js';
 
 export interface LocalStoreOptions {
@@ -118,7 +119,15 @@ export function createLocalStore(options: LocalStoreOptions): ObjectStore {
     }
   }
 
-  return { name: `file://${root}`, list, get, put, ping, close: async () => undefined };
+  return {
+    name: `file://${root}`,
+    list,
+    get,
+    put,
+    ping,
+    watch: (prefix, handlers) => watchLocalFolder(root, prefix, handlers),
+    close: async () => undefined,
+  };
 }
 
 function isMissing(error: unknown): boolean {

@@ -5,7 +5,8 @@ import type { Readable } from 'node:stream';
 import * as Minio from 'minio';
 import { DEFAULT_CONCURRENCY, DEFAULT_REGION } from '../defaults.js';
 import { StoreUnavailableError, requiredOption } from '../errors.js';
-import type { ObjectInfo, ObjectStore } from './ObjectStore.js';
+import { watchBucket } from './minioWatch.js';
+import type { ObjectInfo, ObjectStore, WatchHandlers } from './ObjectStore.js';
 import { withRetry } from './retry.js';
 
 export interface MinioStoreOptions {
@@ -27,6 +28,11 @@ export interface MinioStoreOptions {
   retries?: number;
   /** First backoff delay; doubles per attempt. Default 100 ms. */
   retryBaseDelayMs?: number;
+  /**
+   * Offer change events from MinIO's bucket notification stream (a MinIO extension; AWS S3 has
+   * none). Default `true`, except for `amazonaws.com` endpoints.
+   */
+  notifications?: boolean;
 }
 
 const DEFAULTS = { region: DEFAULT_REGION, maxSockets: DEFAULT_CONCURRENCY, requestTimeoutMs: 30_000, retries: 3, retryBaseDelayMs: 100 };
@@ -103,7 +109,16 @@ export function createMinioStore(options: MinioStoreOptions): ObjectStore {
     if (!exists) throw new StoreUnavailableError(`s3 ${bucket}: bucket does not exist at ${o.endpoint}`);
   }
 
-  return { name: `s3://${bucket}@${url.host}`, list, get, put, ping, close: async () => agent.destroy() };
+  const notifications = options.notifications ?? !url.hostname.endsWith('.amazonaws.com');
+  return {
+    name: `s3://${bucket}@${url.host}`,
+    list,
+    get,
+    put,
+    ping,
+    ...(notifications && { watch: (prefix: string, handlers: WatchHandlers) => watchBucket(client, bucket, prefix, handlers) }),
+    close: async () => agent.destroy(),
+  };
 }
 
 /**

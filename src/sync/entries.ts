@@ -18,8 +18,7 @@ export interface Fingerprint {
  *   parsed fields are kept so each sync re-checks them without downloading.
  */
 export type EntryFailure =
-  | { kind: 'download' | 'invalid'; source: Fingerprint; reason: string }
-  | { kind: 'birth'; source: Fingerprint; reason: string; user: ParsedUser };
+  { kind: 'download' | 'invalid'; source: Fingerprint; reason: string } | { kind: 'birth'; source: Fingerprint; reason: string; user: ParsedUser };
 
 /**
  * What the cache knows about one user id. A class with every field set at construction: V8 then

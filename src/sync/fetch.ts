@@ -51,7 +51,11 @@ export async function fetchOne(state: SyncState, ctx: FetchContext, userId: stri
     // An abandoned run must not overwrite what a later run found.
     if (ctx.signal?.aborted) return false;
     const refused = error instanceof ObjectRejectedError;
-    entry.failure = { kind: refused ? 'invalid' : 'download', source, reason: shortReason(refused ? error.message : `download failed: ${describeError(error)}`) };
+    entry.failure = {
+      kind: refused ? 'invalid' : 'download',
+      source,
+      reason: shortReason(refused ? error.message : `download failed: ${describeError(error)}`),
+    };
     return false;
   }
   if (ctx.signal?.aborted) return false;

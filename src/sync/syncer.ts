@@ -38,7 +38,12 @@ export class Syncer {
   readonly #timeoutMs: number;
   readonly #onSync: (report: SyncReport) => void;
 
-  constructor(options: { context: (overrides: Partial<SyncContext>) => SyncContext; now: () => number; timeoutMs: number; onSync: (report: SyncReport) => void }) {
+  constructor(options: {
+    context: (overrides: Partial<SyncContext>) => SyncContext;
+    now: () => number;
+    timeoutMs: number;
+    onSync: (report: SyncReport) => void;
+  }) {
     this.#context = options.context;
     this.#now = options.now;
     this.#timeoutMs = options.timeoutMs;

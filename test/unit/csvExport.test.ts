@@ -58,7 +58,11 @@ describe('toCsv', () => {
   });
 
   it('round-trips any names through a standard CSV reader', () => {
-    const text = fc.string({ unit: fc.constantFrom('a', 'Ł', ',', ';', '"', ' ', '\n', '\r', 'é', 'x', '=', '+', '-', '@', '\t'), minLength: 1, maxLength: 12 });
+    const text = fc.string({
+      unit: fc.constantFrom('a', 'Ł', ',', ';', '"', ' ', '\n', '\r', 'é', 'x', '=', '+', '-', '@', '\t'),
+      minLength: 1,
+      maxLength: 12,
+    });
     fc.assert(
       fc.property(
         fc.array(fc.tuple(text, text, fc.integer({ min: -1e12, max: 1e12 })), { minLength: 1, maxLength: 5 }),

@@ -1,0 +1,51 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ObjectInfo, WatchHandlers, Watcher } from './ObjectStore.js';
+
+/** Infix of the local store's in-progress writes: not objects yet. */
+const TEMP_MARKER = '.udt-tmp-';
+
+/** The local store's description of a file, the same fields its listing gives. */
+export function localObjectInfo(key: string, s: { size: bigint; mtimeNs: bigint; mtimeMs: bigint }): ObjectInfo {
+  return { key, etag: `${s.size.toString(16)}-${s.mtimeNs.toString(16)}`, size: Number(s.size), lastModified: new Date(Number(s.mtimeMs)) };
+}
+
+/**
+ * File-system events (inotify on Linux, through `fs.watch`) for the folder a prefix names. Each
+ * event is checked with one `stat`, so it carries the object's size and etag, or says the file is
+ * gone: no listing. Only files directly in that folder are watched, as only they can be users.
+ */
+export function watchLocalFolder(root: string, prefix: string, handlers: WatchHandlers): Watcher {
+  const slash = prefix.lastIndexOf('/');
+  const dirKey = slash < 0 ? '' : prefix.slice(0, slash + 1);
+  const dir = path.join(root, ...dirKey.split('/').filter(Boolean));
+  let closed = false;
+  const watcher: FSWatcher = watch(dir, { persistent: false }, (_type, filename) => {
+    if (closed || !filename) return;
+    const name = filename.toString();
+    const key = dirKey + name;
+    if (!key.startsWith(prefix) || name.includes(TEMP_MARKER)) return;
+    stat(path.join(dir, name), { bigint: true }).then(
+      (s) => {
+        if (closed) return;
+        if (s.isFile()) handlers.onChange({ key, kind: 'changed', object: localObjectInfo(key, s) });
+        else if (!s.isDirectory()) handlers.onChange({ key, kind: 'removed' });
+      },
+      (error: NodeJS.ErrnoException) => {
+        if (closed) return;
+        if (error.code === 'ENOENT' || error.code === 'ENOTDIR') handlers.onChange({ key, kind: 'removed' });
+        else handlers.onError(error);
+      },
+    );
+  });
+  watcher.on('error', (error) => {
+    if (!closed) handlers.onError(error);
+  });
+  return {
+    async close() {
+      closed = true;
+      watcher.close();
+    },
+  };
+}
