@@ -125,6 +125,7 @@ export class Refresher {
 
   /** Sleeps until the next full sync is due; with live events, confirms the table current meanwhile. */
   #schedule(): void {
+    clearTimeout(this.#timer);
     if (this.#stopped) return;
     const nowMs = this.#lib.now();
     const interval = this.#watchLive ? this.#o.reconcileIntervalMs : this.#o.maxStalenessMs;
@@ -172,7 +173,9 @@ export class Refresher {
     const old = this.#watcher;
     this.#watcher = undefined;
     void old?.close().catch(() => undefined);
+    // Due at once: a full listing repairs whatever the stream lost.
     this.#lastAttemptMs = -Infinity;
+    this.#lastFullSyncMs = -Infinity;
     clearTimeout(this.#timer);
     this.#schedule();
     setTimeout(() => this.#openWatch(), retryInMs).unref();
