@@ -84,6 +84,11 @@ export class UserDataTransformer {
     this.#refresher.start();
   }
 
+  /** Whether `start()` was called: the table is then kept current in the background. */
+  get started(): boolean {
+    return this.#refresher !== undefined;
+  }
+
   /** Stops background refreshing and watching; waits for a running snapshot write. */
   async stop(): Promise<void> {
     await this.#refresher?.stop();

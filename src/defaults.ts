@@ -25,3 +25,5 @@ export const DEFAULT_RECONCILE_INTERVAL_MS = 60_000;
 export const DEFAULT_MAX_STALENESS_MS = 5_000;
 /** Where the cache snapshot for warm restarts is kept, in the store itself. */
 export const DEFAULT_SNAPSHOT_KEY = 'processed_data/.snapshot/cache.v1.json.gz';
+/** Before the first load, the service's reads wait this long for it. */
+export const DEFAULT_READY_TIMEOUT_MS = 10_000;

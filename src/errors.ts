@@ -5,12 +5,15 @@
 export class UdtError extends Error {
   readonly code: string;
   readonly status: number;
+  /** Extra fields for the error's HTTP body, beside `code` and `message` (e.g. the keys a run missed). */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(code: string, status: number, message: string, options?: { cause?: unknown }) {
+  constructor(code: string, status: number, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
     this.status = status;
+    this.details = options?.details;
   }
 }
 

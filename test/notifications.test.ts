@@ -52,7 +52,7 @@ describe('change events from bucket notifications', () => {
   });
 
   it('reconnects after the stream drops, and repairs what it missed with a listing', async () => {
-    const failures: number[] = [];
+    const failures: (number | null)[] = [];
     t.start({ maxStalenessMs: QUIET_MS, reconcileIntervalMs: 1_500, observer: { watchFailed: (_e, retryInMs) => failures.push(retryInMs) } });
     await t.whenReady(5_000);
     await eventually(() => front.listeners === 1, 2_000, 'a notification listener');

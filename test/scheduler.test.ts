@@ -79,12 +79,28 @@ describe('Exporter', () => {
     return { root, events, faults, lines, exporter, cleanup: () => rm(root, { recursive: true }) };
   }
 
-  it('runs concurrent exports one after the other', async () => {
+  it('runs exports one at a time; callers that arrive meanwhile share the one queued run', async () => {
     const { events, exporter, cleanup } = await setup();
     const results = await Promise.all([exporter.run('api'), exporter.run('schedule'), exporter.run('api')]);
-    expect(events).toEqual(['list', 'put', 'list', 'put', 'list', 'put']);
+    expect(events).toEqual(['list', 'put', 'list', 'put']);
     expect(results.map((r) => r.users)).toEqual([1, 1, 1]);
+    expect(results[1]).toBe(results[2]);
     expect(exporter.lastExport).toMatchObject({ ok: true, users: 1 });
+    events.length = 0;
+    const burst = await Promise.all(Array.from({ length: 100 }, () => exporter.run('api')));
+    expect(events).toEqual(['list', 'put', 'list', 'put']);
+    expect(new Set(burst).size).toBe(2);
+    await cleanup();
+  });
+
+  it('answers each caller with a run that started after its call', async () => {
+    const { events, exporter, cleanup } = await setup();
+    const first = exporter.run('api');
+    await sleep(50); // the first run is listing now
+    events.push('second call');
+    const second = exporter.run('api');
+    await Promise.all([first, second]);
+    expect(events).toEqual(['list', 'second call', 'put', 'list', 'put']);
     await cleanup();
   });
 

@@ -2,20 +2,29 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
+import { DEFAULT_MAX_STALENESS_MS, DEFAULT_READY_TIMEOUT_MS } from '../defaults.js';
 import { UdtError, describeError } from '../errors.js';
 import type { UserDataTransformer } from '../UserDataTransformer.js';
 import type { Exporter } from './exporter.js';
+import type { Metrics } from './metrics.js';
 import { MethodNotAllowedError, NotFoundError } from './httpErrors.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { dataHandler } from './routes/data.js';
 import { exportHandler } from './routes/export.js';
 import { freshness } from './routes/freshness.js';
-import { healthHandler } from './routes/health.js';
+import { healthHandler, liveHandler, readyHandler } from './routes/health.js';
 import { statsHandler } from './routes/stats.js';
 
 export interface AppConfig {
-  /** Reads sync first when the last sync is older than this; 0 syncs on every read. */
-  maxStalenessMs: number;
+  /**
+   * Only when the transformer was not `start()`ed: reads sync first when the table is older than
+   * this (0: on every read). A started transformer refreshes in the background. Default 5 000 ms.
+   */
+  maxStalenessMs?: number;
+  /** Before the first load, reads wait this long, then answer 503 `not_ready`. Default 10 000 ms. */
+  readyTimeoutMs?: number;
+  /** Serve `GET /metrics` from these; without them the route is absent. */
+  metrics?: Metrics;
   /** When set, `POST /data` requires this value in header `x-api-key`. */
   apiKey: string | null;
   /** Runs the exports `POST /data` asks for. */
@@ -25,7 +34,15 @@ export interface AppConfig {
   version?: string;
 }
 
-const ROUTES: Record<string, string[]> = { '/data': ['GET', 'POST'], '/stats': ['GET'], '/health': ['GET'], '/openapi.json': ['GET'] };
+const ROUTES: Record<string, string[]> = {
+  '/data': ['GET', 'POST'],
+  '/stats': ['GET'],
+  '/health': ['GET'],
+  '/health/live': ['GET'],
+  '/health/ready': ['GET'],
+  '/metrics': ['GET'],
+  '/openapi.json': ['GET'],
+};
 
 /** The Express app over a transformer. Each route parses its input, calls the library once, and shapes the answer. */
 export function createApp(transformer: UserDataTransformer, config: AppConfig): express.Express {
@@ -41,12 +58,20 @@ export function createApp(transformer: UserDataTransformer, config: AppConfig): 
       serializers: { req: (req: Request) => ({ method: req.method, url: req.url }), res: (res: Response) => ({ status: res.statusCode }) },
     }),
   );
+  if (config.metrics) app.use(config.metrics.middleware());
   const openapi = buildOpenApiDocument(config.version ?? '0.0.0');
-  const fresh = freshness(transformer, config);
+  const fresh = freshness(transformer, {
+    readyTimeoutMs: config.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
+    maxStalenessMs: config.maxStalenessMs ?? DEFAULT_MAX_STALENESS_MS,
+    logger: config.logger,
+  });
   app.get('/data', fresh, dataHandler(transformer));
   app.get('/stats', fresh, statsHandler(transformer));
   app.post('/data', exportHandler(config.exporter, config.apiKey));
   app.get('/health', healthHandler(transformer, config.exporter));
+  app.get('/health/live', liveHandler);
+  app.get('/health/ready', readyHandler(transformer));
+  if (config.metrics) app.get('/metrics', config.metrics.handler());
   app.get('/openapi.json', (_req, res) => void res.json(openapi));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi));
 
@@ -67,7 +92,7 @@ export function createApp(transformer: UserDataTransformer, config: AppConfig): 
 function errorHandler(logger: Logger) {
   return (error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (error instanceof UdtError) {
-      res.status(error.status).json({ error: { code: error.code, message: error.message } });
+      res.status(error.status).json({ error: { ...error.details, code: error.code, message: error.message } });
       return;
     }
     const status = (error as { status?: unknown })?.status;

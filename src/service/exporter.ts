@@ -1,31 +1,61 @@
 import type { Logger } from 'pino';
-import { describeError } from '../errors.js';
+import { DEFAULT_READY_TIMEOUT_MS } from '../defaults.js';
+import { UdtError, describeError } from '../errors.js';
 import type { UserDataTransformer } from '../UserDataTransformer.js';
 import type { ExportResult, ExportStatus, ExportTrigger } from './schemas.js';
 
+/** How many missing keys an `incomplete_sync` answer lists. */
+const MISSING_KEYS_SHOWN = 100;
+
+/** The sync could not download every CSV, so writing now would publish a table that lacks users. */
+export class IncompleteSyncError extends UdtError {
+  constructor(missing: readonly string[]) {
+    const shown = missing.slice(0, MISSING_KEYS_SHOWN);
+    const more = missing.length > shown.length ? ` (the first ${shown.length} are listed)` : '';
+    super(
+      'incomplete_sync',
+      503,
+      `${missing.length} user CSV file${missing.length === 1 ? '' : 's'} could not be downloaded${more}; the previous output is kept. ` +
+        'The next sync retries them; ALLOW_INCOMPLETE_EXPORT=true exports anyway.',
+      { details: { missing: shown } },
+    );
+  }
+}
+
+export interface ExporterOptions {
+  outputKey: string;
+  logger: Logger;
+  /** Export even when the sync could not download some CSVs. Default `false`. */
+  allowIncomplete?: boolean;
+  /** Wait at most this long for the first load before exporting. Default 10 000 ms. */
+  readyTimeoutMs?: number;
+  /** Told about every run, e.g. for metrics. */
+  onExport?: (trigger: ExportTrigger, ok: boolean, durationMs: number) => void;
+}
+
 /**
- * An export is a sync followed by writing the output CSV. They run behind one lock, shared by the
- * schedule and `POST /data`, so two exports never interleave. API callers queue for their turn
- * (their answer reflects the store as of their request); scheduled runs skip when one is already
- * in flight.
+ * An export is a sync followed by writing the output CSV. Runs never overlap, and at most one
+ * waits: calls that arrive while a run is going share the next run, which starts after they all
+ * arrived, so each caller's answer reflects the store as of its request, and a burst of 100
+ * calls costs two syncs and two writes. Scheduled runs skip when one is in flight or queued.
  */
 export class Exporter {
   readonly outputKey: string;
   readonly #transformer: UserDataTransformer;
-  readonly #logger: Logger;
-  #tail: Promise<unknown> = Promise.resolve();
-  #pending = 0;
+  readonly #o: Required<Omit<ExporterOptions, 'onExport'>> & Pick<ExporterOptions, 'onExport'>;
+  #current: Promise<ExportResult> | undefined;
+  #next: Promise<ExportResult> | undefined;
   #last: ExportStatus | undefined;
 
-  constructor(transformer: UserDataTransformer, options: { outputKey: string; logger: Logger }) {
+  constructor(transformer: UserDataTransformer, options: ExporterOptions) {
     this.#transformer = transformer;
     this.outputKey = options.outputKey;
-    this.#logger = options.logger;
+    this.#o = { allowIncomplete: false, readyTimeoutMs: DEFAULT_READY_TIMEOUT_MS, ...options };
   }
 
   /** Whether a run is in flight or queued. */
   get busy(): boolean {
-    return this.#pending > 0;
+    return this.#current !== undefined || this.#next !== undefined;
   }
 
   /** Outcome of the most recent run, if any. */
@@ -33,19 +63,24 @@ export class Exporter {
     return this.#last;
   }
 
-  /** Waits for the runs in flight, then runs. Rejects with the run's error. */
+  /** Runs now, or joins the one run queued behind the current one. Rejects with the run's error. */
   run(trigger: ExportTrigger): Promise<ExportResult> {
-    this.#pending++;
-    // Count down before the caller sees the outcome, so `busy` is already false when it does.
-    const result = this.#tail.then(() => this.#export(trigger)).finally(() => this.#pending--);
-    this.#tail = result.catch(() => undefined);
-    return result;
+    if (this.#next) return this.#next;
+    const current = this.#current;
+    if (!current) return this.#start(trigger);
+    this.#next = current
+      .catch(() => undefined)
+      .then(() => {
+        this.#next = undefined;
+        return this.#start(trigger);
+      });
+    return this.#next;
   }
 
-  /** Runs unless another run is in flight; then resolves to `null` and logs the skip. */
+  /** Runs unless another run is in flight or queued; then resolves to `null` and logs the skip. */
   async runIfIdle(trigger: ExportTrigger): Promise<ExportResult | null> {
     if (this.busy) {
-      this.#logger.warn({ event: 'export_skipped', trigger }, 'export skipped: the previous one is still running');
+      this.#o.logger.warn({ event: 'export_skipped', trigger }, 'export skipped: the previous one is still running');
       return null;
     }
     return this.run(trigger);
@@ -53,26 +88,40 @@ export class Exporter {
 
   /** Resolves once nothing is running or queued. */
   async idle(): Promise<void> {
-    while (this.busy) await this.#tail;
+    while (this.busy) await (this.#next ?? this.#current)?.catch(() => undefined);
+  }
+
+  #start(trigger: ExportTrigger): Promise<ExportResult> {
+    const run = this.#export(trigger).finally(() => {
+      if (this.#current === run) this.#current = undefined;
+    });
+    this.#current = run;
+    return run;
   }
 
   async #export(trigger: ExportTrigger): Promise<ExportResult> {
     const started = performance.now();
+    const log = this.#o.logger;
     try {
+      // A snapshot or the first sync must load before an export syncs: never two cold loads at once.
+      if (this.#transformer.started) await this.#transformer.whenReady(this.#o.readyTimeoutMs).catch(() => undefined);
       const sync = await this.#transformer.sync({ fresh: true });
+      if (!sync.complete && !this.#o.allowIncomplete) throw new IncompleteSyncError(sync.missing);
       const out = await this.#transformer.exportOutput(this.outputKey);
       const durationMs = Math.round(performance.now() - started);
       this.#last = { trigger, finishedAt: new Date().toISOString(), ok: true, durationMs, users: out.users };
-      const { downloaded, unchanged, removed, failed } = sync;
-      this.#logger.info(
-        { event: 'export', trigger, durationMs, users: out.users, bytes: out.bytes, downloaded, unchanged, removed, failed: failed.length },
+      this.#o.onExport?.(trigger, true, durationMs);
+      const { downloaded, unchanged, removed, failed, complete } = sync;
+      log.info(
+        { event: 'export', trigger, durationMs, users: out.users, bytes: out.bytes, downloaded, unchanged, removed, failed: failed.length, complete },
         'output written',
       );
       return { users: out.users, output: out.key, sync };
     } catch (error) {
       const durationMs = Math.round(performance.now() - started);
       this.#last = { trigger, finishedAt: new Date().toISOString(), ok: false, durationMs, error: describeError(error) };
-      this.#logger.error({ event: 'export_failed', trigger, durationMs, err: error }, 'export failed; the previous output is untouched');
+      this.#o.onExport?.(trigger, false, durationMs);
+      log.error({ event: 'export_failed', trigger, durationMs, err: error }, 'export failed; the previous output is untouched');
       throw error;
     }
   }

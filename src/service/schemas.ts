@@ -43,15 +43,28 @@ export const EXPORT_STATUS_SCHEMA = z.object({
 export type ExportStatus = z.infer<typeof EXPORT_STATUS_SCHEMA>;
 
 export const ERROR_SCHEMA = z.object({
-  error: z.object({ code: z.string(), message: z.string() }),
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    missing: z.array(z.string()).optional().describe('incomplete_sync: keys of CSVs that could not be downloaded (the first 100)'),
+  }),
 });
 
 export const HEALTH_SCHEMA = z.object({
   status: z.enum(['ok', 'unavailable']),
+  ready: z.boolean().describe('a table is loaded and the last refresh reached the store'),
   store: z.string().describe('the store, without credentials'),
   users: z.number().int(),
+  dataAgeMs: z.number().int().nullable().describe('ms since the table was last known to match the store; null before the first load'),
   lastSync: z.object({ at: z.string(), durationMs: z.number().int(), failed: z.number().int() }).nullable(),
   lastExport: EXPORT_STATUS_SCHEMA.nullable(),
   error: ERROR_SCHEMA.shape.error.optional(),
 });
 export type Health = z.infer<typeof HEALTH_SCHEMA>;
+
+export const READINESS_SCHEMA = z.object({
+  status: z.enum(['ready', 'loading', 'unavailable']),
+  dataAgeMs: z.number().int().nullable(),
+  error: ERROR_SCHEMA.shape.error.optional(),
+});
+export type Readiness = z.infer<typeof READINESS_SCHEMA>;

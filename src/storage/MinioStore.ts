@@ -116,7 +116,7 @@ export function createMinioStore(options: MinioStoreOptions): ObjectStore {
     get,
     put,
     ping,
-    ...(notifications && { watch: (prefix: string, handlers: WatchHandlers) => watchBucket(client, bucket, prefix, handlers) }),
+    ...(notifications && { watch: (prefix: string, handlers: WatchHandlers) => watchBucket(client, bucket, o.region, prefix, handlers) }),
     close: async () => agent.destroy(),
   };
 }

@@ -13,8 +13,11 @@ export interface RefreshObserver {
   changesApplied?(summary: ChangeSummary, received: number, applied: number): void;
   snapshotLoaded?(result: { users: number; ageMs: number; durationMs: number } | { error: string; durationMs: number }): void;
   snapshotSaved?(result: { users: number; bytes: number; durationMs: number } | { error: string; durationMs: number }): void;
-  /** The change stream failed or could not start; full listings cover for it until it is back. */
-  watchFailed?(error: unknown, retryInMs: number): void;
+  /**
+   * The change stream failed or could not start; full listings cover for it until it is back,
+   * `retryInMs` from now (`null`: the store has no change stream; not retried).
+   */
+  watchFailed?(error: unknown, retryInMs: number | null): void;
 }
 
 export interface RefreshOptions {
@@ -167,9 +170,10 @@ export class Refresher {
   #onWatchError(error: unknown): void {
     if (this.#stopped) return;
     this.#watchLive = false;
+    const unsupported = (error as { code?: unknown } | undefined)?.code === 'watch_unsupported';
     const retryInMs = this.#watchRetryMs;
     this.#watchRetryMs = Math.min(this.#watchRetryMs * 2, WATCH_RETRY_MAX_MS);
-    this.#o.observer.watchFailed?.(error, retryInMs);
+    this.#o.observer.watchFailed?.(error, unsupported ? null : retryInMs);
     const old = this.#watcher;
     this.#watcher = undefined;
     void old?.close().catch(() => undefined);
@@ -178,6 +182,8 @@ export class Refresher {
     this.#lastFullSyncMs = -Infinity;
     clearTimeout(this.#timer);
     this.#schedule();
+    // A store that has no change stream at all is listed from now on, without asking again.
+    if (unsupported) return;
     setTimeout(() => this.#openWatch(), retryInMs).unref();
   }
 

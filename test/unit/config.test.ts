@@ -6,13 +6,24 @@ const s3 = { MINIO_ENDPOINT: 'http://localhost:9000', MINIO_ACCESS_KEY: 'ak', MI
 describe('loadConfig', () => {
   it('runs on the local folder with documented defaults when nothing is set', () => {
     expect(loadConfig({})).toEqual({
+      host: '0.0.0.0',
       port: 8080,
       store: { kind: 'local', root: '.' },
       sourcePrefix: 'data/',
       outputKey: 'processed_data/output.csv',
       outputCron: '* * * * *',
       maxStalenessMs: 5000,
+      reconcileIntervalMs: 60_000,
+      snapshotKey: 'processed_data/.snapshot/cache.v1.json.gz',
+      readyTimeoutMs: 10_000,
       syncConcurrency: 16,
+      syncTimeoutMs: 120_000,
+      maxCsvBytes: 1_048_576,
+      maxAgeYears: 150,
+      timeZone: 'UTC',
+      escapeFormulas: true,
+      allowIncompleteExport: false,
+      corsOrigins: null,
       apiKey: null,
       logLevel: 'info',
     });
@@ -29,6 +40,34 @@ describe('loadConfig', () => {
     expect(loadConfig({ API_KEY: '', PORT: '', OUTPUT_CRON: 'off' })).toMatchObject({ apiKey: null, port: 8080, outputCron: null });
   });
 
+  it('reads the freshness, safety and network settings', () => {
+    expect(
+      loadConfig({
+        HOST: '127.0.0.1',
+        SNAPSHOT_KEY: 'off',
+        CORS_ORIGINS: 'https://a.example, https://b.example',
+        AGE_TIMEZONE: 'Europe/Moscow',
+        CSV_ESCAPE_FORMULAS: 'false',
+        ALLOW_INCOMPLETE_EXPORT: 'TRUE',
+        MAX_CSV_BYTES: '4096',
+      }),
+    ).toMatchObject({
+      host: '127.0.0.1',
+      snapshotKey: null,
+      corsOrigins: ['https://a.example', 'https://b.example'],
+      timeZone: 'Europe/Moscow',
+      escapeFormulas: false,
+      allowIncompleteExport: true,
+      maxCsvBytes: 4096,
+    });
+    expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toBe('*');
+  });
+
+  it('never repeats a password given in a URL', () => {
+    expect(() => loadConfig({ MINIO_ENDPOINT: 'ftp://admin:hunter2@host:21' })).toThrow(ConfigError);
+    expect(() => loadConfig({ MINIO_ENDPOINT: 'ftp://admin:hunter2@host:21' })).not.toThrow(/hunter2|admin/);
+  });
+
   it('reads SOURCE_PREFIX as a folder', () => {
     expect(loadConfig({ SOURCE_PREFIX: 'users' }).sourcePrefix).toBe('users/');
     expect(loadConfig({ SOURCE_PREFIX: 'a/b/' }).sourcePrefix).toBe('a/b/');
@@ -41,6 +80,13 @@ describe('loadConfig', () => {
     [{ MINIO_ENDPOINT: 'http://m:9000' }, /MINIO_ACCESS_KEY="": is required when MINIO_ENDPOINT is set[\s\S]*MINIO_SECRET_KEY/],
     [{ OUTPUT_CRON: 'every minute' }, /OUTPUT_CRON="every minute": must be a cron expression/],
     [{ MAX_STALENESS_MS: '-5' }, /MAX_STALENESS_MS="-5"/],
+    [{ AGE_TIMEZONE: 'Mars/Olympus' }, /AGE_TIMEZONE="Mars\/Olympus": must be an IANA time zone/],
+    [{ CSV_ESCAPE_FORMULAS: 'maybe' }, /CSV_ESCAPE_FORMULAS="maybe": must be true or false/],
+    [{ SNAPSHOT_KEY: 'data/cache.gz' }, /SNAPSHOT_KEY="data\/cache.gz": must not be directly under SOURCE_PREFIX/],
+    [
+      { MINIO_ENDPOINT: 'ftp://admin:hunter2@host', MINIO_ACCESS_KEY: 'a', MINIO_SECRET_KEY: 'b' },
+      /MINIO_ENDPOINT="ftp:\/\/\[redacted\]@host": must be an http/,
+    ],
     [{ SYNC_CONCURRENCY: '0' }, /SYNC_CONCURRENCY="0": must be at least 1/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud"/],
     [{ OUTPUT_KEY: '../etc/out.csv' }, /OUTPUT_KEY="..\/etc\/out.csv": must be a relative key/],

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { InvalidInputError } from '../../errors.js';
 import type { Exporter } from '../exporter.js';
 import { UnauthorizedError } from '../httpErrors.js';
 
@@ -8,6 +9,10 @@ export function exportHandler(exporter: Exporter, apiKey: string | null): Reques
   return async (req, res) => {
     if (apiKey !== null && !sameSecret(req.get('x-api-key'), apiKey)) {
       throw new UnauthorizedError('POST /data needs header x-api-key with the service API key');
+    }
+    const given = Object.keys(req.query as object);
+    if (given.length > 0) {
+      throw new InvalidInputError(`POST /data takes no query parameters; got ${given.slice(0, 3).join(', ')}`, { code: 'unknown_parameter', field: given[0] });
     }
     res.json(await exporter.run('api'));
   };

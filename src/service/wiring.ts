@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import type express from 'express';
+import type { Logger } from 'pino';
+import { createLocalStore } from '../storage/LocalStore.js';
+import { createMinioStore } from '../storage/MinioStore.js';
+import type { ObjectStore } from '../storage/ObjectStore.js';
+import type { RefreshObserver } from '../sync/refresher.js';
+import { UserDataTransformer } from '../UserDataTransformer.js';
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import { Exporter } from './exporter.js';
+import { Metrics } from './metrics.js';
+
+export interface Service {
+  store: ObjectStore;
+  transformer: UserDataTransformer;
+  exporter: Exporter;
+  metrics: Metrics;
+  app: express.Express;
+}
+
+/** The parts of the service, built from its configuration; nothing runs until `transformer.start()`. */
+export function buildService(config: Config, logger: Logger): Service {
+  const store = createStore(config);
+  const metrics = new Metrics();
+  const transformer = new UserDataTransformer({
+    store,
+    sourcePrefix: config.sourcePrefix,
+    concurrency: config.syncConcurrency,
+    syncTimeoutMs: config.syncTimeoutMs,
+    maxCsvBytes: config.maxCsvBytes,
+    maxAgeYears: config.maxAgeYears,
+    timeZone: config.timeZone,
+    escapeFormulas: config.escapeFormulas,
+    outputKey: config.outputKey,
+    onSync: (report) => {
+      metrics.syncFinished(report);
+      const { failed, missing, ...counts } = report;
+      logger.info({ event: 'sync', ...counts, failed: failed.length, missing: missing.length }, report.complete ? 'synced' : 'synced, with files missing');
+    },
+  });
+  metrics.track(transformer);
+  const exporter = new Exporter(transformer, {
+    outputKey: config.outputKey,
+    logger,
+    allowIncomplete: config.allowIncompleteExport,
+    readyTimeoutMs: config.readyTimeoutMs,
+    onExport: (trigger, ok, durationMs) => metrics.exportFinished(trigger, ok, durationMs),
+  });
+  const app = createApp(transformer, { readyTimeoutMs: config.readyTimeoutMs, apiKey: config.apiKey, exporter, logger, metrics, version: packageVersion() });
+  return { store, transformer, exporter, metrics, app };
+}
+
+/** Starts keeping the table current, with everything it does logged and counted. */
+export function startRefreshing(service: Service, config: Config, logger: Logger): void {
+  const counted = service.metrics.observer();
+  const observer: RefreshObserver = {
+    syncFailed: (error) => {
+      counted.syncFailed?.(error);
+      logger.warn({ event: 'sync_failed', err: error }, 'background sync failed; answering from the cache');
+    },
+    changesApplied: (summary, received, applied) => {
+      counted.changesApplied?.(summary, received, applied);
+      logger.debug({ event: 'changes', received, applied, ...summary }, 'change events applied');
+    },
+    snapshotLoaded: (result) => {
+      counted.snapshotLoaded?.(result);
+      if ('error' in result) logger.warn({ event: 'snapshot_ignored', ...result }, 'no usable snapshot; starting cold');
+      else logger.info({ event: 'snapshot_loaded', ...result }, 'cache loaded from the snapshot');
+    },
+    snapshotSaved: (result) => {
+      counted.snapshotSaved?.(result);
+      if ('error' in result) logger.warn({ event: 'snapshot_save_failed', ...result }, 'snapshot not written');
+      else logger.debug({ event: 'snapshot_saved', ...result }, 'snapshot written');
+    },
+    watchFailed: (error, retryInMs) => {
+      counted.watchFailed?.(error, retryInMs);
+      if (retryInMs === null)
+        logger.info({ event: 'watch_unsupported', reason: (error as Error).message }, 'the store has no change events; refreshing by listings');
+      else logger.warn({ event: 'watch_failed', err: error, retryInMs }, 'change events unavailable; listing instead until they are back');
+    },
+  };
+  service.transformer.start({
+    maxStalenessMs: config.maxStalenessMs,
+    reconcileIntervalMs: config.reconcileIntervalMs,
+    snapshotKey: config.snapshotKey,
+    observer,
+  });
+}
+
+function createStore(config: Config): ObjectStore {
+  const s = config.store;
+  return s.kind === 's3'
+    ? createMinioStore({
+        endpoint: s.endpoint,
+        accessKey: s.accessKey,
+        secretKey: s.secretKey,
+        bucket: s.bucket,
+        region: s.region,
+        maxSockets: config.syncConcurrency,
+        requestTimeoutMs: s.requestTimeoutMs,
+      })
+    : createLocalStore({ root: s.root });
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? '0.0.0';
+}
