@@ -1,0 +1,51 @@
+import { describeError } from '../errors.js';
+import type { SyncReport } from '../model.js';
+import type { ObjectStore } from '../storage/ObjectStore.js';
+import { UserDataTransformer } from '../UserDataTransformer.js';
+import { RuntimeFailure } from './errors.js';
+import { createReporter, progressMode } from './progress.js';
+import { openStore, type SourceSpec } from './source.js';
+
+export interface Synced {
+  transformer: UserDataTransformer;
+  report: SyncReport;
+  store: ObjectStore;
+}
+
+export interface SessionOptions {
+  concurrency: number;
+  /** `--progress` / `--no-progress`, or `undefined` for neither. */
+  progress: boolean | undefined;
+}
+
+/**
+ * Opens the source, syncs it with progress on stderr, hands the loaded transformer to `use` and
+ * closes the store whatever happens, so no socket keeps the process alive.
+ */
+export async function withSyncedSource<T>(spec: SourceSpec, options: SessionOptions, use: (synced: Synced) => Promise<T>): Promise<T> {
+  const store = openStore(spec, options.concurrency);
+  try {
+    const transformer = new UserDataTransformer({ store, sourcePrefix: spec.prefix, concurrency: options.concurrency });
+    const reporter = createReporter(progressMode(options.progress, process.stderr.isTTY === true), process.stderr);
+    let report: SyncReport | undefined;
+    try {
+      report = await transformer.sync({ onProgress: (p) => reporter.update(p) });
+    } catch (error) {
+      throw new RuntimeFailure(`sync failed: ${describeError(error)}`, { cause: error });
+    } finally {
+      reporter.finish(report);
+    }
+    return await use({ transformer, report, store });
+  } finally {
+    await store.close();
+  }
+}
+
+/** For commands whose stdout is data: a word on stderr when some files could not be used. */
+export function warnAboutFailures(report: SyncReport, programName: string): void {
+  const n = report.failed.length;
+  if (n === 0) return;
+  process.stderr.write(
+    `${programName}: warning: ${n} file${n === 1 ? '' : 's'} could not be used and ${n === 1 ? 'is' : 'are'} left out; '${programName} sync' lists them\n`,
+  );
+}
