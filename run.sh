@@ -237,7 +237,7 @@ up() {
   host="$(url_host)"
   base="http://$host:$(setting APP_PORT 8080)"
   console="http://$host:$(setting MINIO_CONSOLE_PORT 9001)"
-  wait_healthy "$base/health"
+  wait_healthy "$base/health/ready"
   cat <<INFO
 
 User Data Transformer is running, published on $(setting BIND_ADDRESS 127.0.0.1) (BIND_ADDRESS in .env).

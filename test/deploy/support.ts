@@ -11,7 +11,7 @@ import { parse as parseYaml } from 'yaml';
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const readText = (name: string) => readFile(path.join(repoRoot, name), 'utf8');
 
-export const HEALTH_PATH = '/health';
+export const HEALTH_PATH = '/health/ready';
 
 // ---------------------------------------------------------------------------------------------
 // Compose's variable interpolation
