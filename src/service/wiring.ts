@@ -19,9 +19,11 @@ export interface Service {
   app: express.Express;
 }
 
-/** The parts of the service, built from its configuration; nothing runs until `transformer.start()`. */
-export function buildService(config: Config, logger: Logger): Service {
-  const store = createStore(config);
+/**
+ * The parts of the service, built from its configuration; nothing runs until `startRefreshing`.
+ * `store` replaces the one the configuration describes (tests put a fault proxy in the way).
+ */
+export function buildService(config: Config, logger: Logger, store: ObjectStore = createStore(config)): Service {
   const metrics = new Metrics();
   const transformer = new UserDataTransformer({
     store,

@@ -22,7 +22,7 @@ export function healthHandler(transformer: UserDataTransformer, exporter: Export
       lastExport: exporter.lastExport ?? null,
     };
     try {
-      await transformer.store.ping();
+      await withDeadline(transformer.store.ping(), HEALTH_PING_TIMEOUT_MS, `the store did not answer within ${HEALTH_PING_TIMEOUT_MS} ms`);
       // The bucket may answer while listing it fails (permissions, a broken prefix): that counts.
       if (status.stale) throw new Error(`the last refresh failed: ${status.error ?? 'unknown error'}`);
       res.json(body);
@@ -31,6 +31,15 @@ export function healthHandler(transformer: UserDataTransformer, exporter: Export
       res.status(503).json(unhealthy);
     }
   };
+}
+
+/** A health check answers promptly even when the store hangs: that is when it matters most. */
+const HEALTH_PING_TIMEOUT_MS = 2_000;
+
+function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** `GET /health/live`: the process is up and serving HTTP. */

@@ -1,0 +1,165 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp } from '../src/service/app.js';
+import { Exporter } from '../src/service/exporter.js';
+import { createLogger } from '../src/service/logger.js';
+import { Metrics } from '../src/service/metrics.js';
+import type { ObjectStore } from '../src/storage/ObjectStore.js';
+import type { RefreshOptions } from '../src/sync/refresher.js';
+import { UserDataTransformer } from '../src/UserDataTransformer.js';
+import { BACKENDS, type Backend } from './support/backends.js';
+import { eventually } from './support/instrumented.js';
+
+const P = 'source_data/';
+const csv = (first: string) => `first_name,last_name,birthts\n${first},Last,${Date.UTC(1990, 0, 1)}\n`;
+
+interface Started {
+  url: string;
+  transformer: UserDataTransformer;
+  close(): Promise<void>;
+}
+
+/** The service as `npm start` wires it: a started transformer (background refresh), metrics, exporter. */
+async function startRefreshing(store: ObjectStore, refresh: Partial<RefreshOptions>, readyTimeoutMs = 2_000, allowIncomplete = false): Promise<Started> {
+  const logger = createLogger('silent');
+  const transformer = new UserDataTransformer({ store, sourcePrefix: P });
+  const metrics = new Metrics();
+  metrics.track(transformer);
+  const exporter = new Exporter(transformer, { outputKey: 'processed_data/output.csv', logger, allowIncomplete, readyTimeoutMs });
+  const app = createApp(transformer, { apiKey: null, exporter, logger, metrics, readyTimeoutMs });
+  transformer.start(refresh);
+  const server: Server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    transformer,
+    async close() {
+      await transformer.stop();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+async function get(url: string, init?: RequestInit) {
+  const started = performance.now();
+  const res = await fetch(url, init);
+  const text = await res.text();
+  return {
+    status: res.status,
+    headers: res.headers,
+    text,
+    body: text.startsWith('{') || text.startsWith('[') ? (JSON.parse(text) as unknown) : text,
+    ms: performance.now() - started,
+  };
+}
+
+describe('the service with background refresh (S3 through a fault proxy)', () => {
+  let b: Backend;
+  let svc: Started | undefined;
+  afterEach(async () => {
+    b.proxy?.heal();
+    await svc?.close();
+    await b.cleanup();
+  });
+
+  it('is not ready and answers 503 not_ready before the first load, then ready', async () => {
+    b = await BACKENDS[1]!.create();
+    await b.write(`${P}1.csv`, csv('One'));
+    b.proxy!.inject('hang', Infinity, 'list-type');
+    svc = await startRefreshing(b.store, { maxStalenessMs: 200 }, 300);
+    expect(await get(`${svc.url}/health/live`)).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(await get(`${svc.url}/health/ready`)).toMatchObject({ status: 503, body: { status: 'loading', error: { code: 'loading' } } });
+    const read = await get(`${svc.url}/stats`);
+    expect(read).toMatchObject({ status: 503, body: { error: { code: 'not_ready', message: expect.stringContaining('300 ms') } } });
+    b.proxy!.heal();
+    await eventually(async () => (await get(`${svc!.url}/health/ready`)).status === 200, 10_000, 'ready');
+    expect((await get(`${svc.url}/stats`)).body).toEqual({ average_age: expect.any(Number), count: 1 });
+  });
+
+  it('answers reads from memory while the store hangs, with the data age; readiness reports the outage', async () => {
+    b = await BACKENDS[1]!.create();
+    await b.write(`${P}1.csv`, csv('One'));
+    svc = await startRefreshing(b.store, { maxStalenessMs: 200 });
+    await eventually(async () => (await get(`${svc!.url}/health/ready`)).status === 200, 5_000, 'ready');
+    b.proxy!.inject('error500', Infinity);
+    await eventually(() => svc!.transformer.status.stale, 5_000, 'a failed background refresh');
+    const stats = await get(`${svc.url}/stats`);
+    expect(stats).toMatchObject({ status: 200, body: { count: 1 } });
+    expect(stats.headers.get('x-data-stale')).toBe('true');
+    expect(Number(stats.headers.get('x-data-age-ms'))).toBeGreaterThanOrEqual(0);
+    b.proxy!.inject('hang', Infinity);
+    const during = await get(`${svc.url}/data`);
+    expect(during.status).toBe(200);
+    expect(during.ms).toBeLessThan(1_000); // it did not wait on the hanging store
+    expect(await get(`${svc.url}/health/ready`)).toMatchObject({ status: 503, body: { status: 'unavailable', error: { code: 'store_unavailable' } } });
+    expect((await get(`${svc.url}/health`)).body).toMatchObject({ status: 'unavailable', ready: false, users: 1 });
+  });
+
+  it('picks up changes in the background without a request waiting for them', async () => {
+    b = await BACKENDS[1]!.create();
+    await b.write(`${P}1.csv`, csv('One'));
+    svc = await startRefreshing(b.store, { maxStalenessMs: 200 });
+    await eventually(async () => (await get(`${svc!.url}/health/ready`)).status === 200, 5_000, 'ready');
+    await b.write(`${P}2.csv`, csv('Two'));
+    await eventually(async () => ((await get(`${svc!.url}/stats`)).body as { count: number }).count === 2, 3_000, 'the new user');
+    const age = Number((await get(`${svc.url}/stats`)).headers.get('x-data-age-ms'));
+    expect(age).toBeLessThan(1_000);
+  });
+
+  it('refuses to export an incomplete sync and keeps the previous output', async () => {
+    b = await BACKENDS[1]!.create();
+    for (let i = 1; i <= 4; i++) await b.write(`${P}${i}.csv`, csv(`U${i}`));
+    svc = await startRefreshing(b.store, { maxStalenessMs: 600_000 });
+    await eventually(async () => (await get(`${svc!.url}/health/ready`)).status === 200, 5_000, 'ready');
+    expect((await get(`${svc.url}/data`, { method: 'POST' })).status).toBe(200);
+    const before = (await b.store.get('processed_data/output.csv'))!.toString();
+    for (let i = 5; i <= 7; i++) await b.write(`${P}${i}.csv`, csv(`U${i}`));
+    b.proxy!.inject('error500', Infinity, '.csv');
+    const refused = await get(`${svc.url}/data`, { method: 'POST' });
+    b.proxy!.heal();
+    expect(refused).toMatchObject({
+      status: 503,
+      body: {
+        error: {
+          code: 'incomplete_sync',
+          message: expect.stringMatching(/^3 user CSV files could not be downloaded/),
+          missing: [`${P}5.csv`, `${P}6.csv`, `${P}7.csv`],
+        },
+      },
+    });
+    expect((await b.store.get('processed_data/output.csv'))!.toString()).toBe(before);
+    const read = await get(`${svc.url}/data`);
+    expect(read.headers.get('x-data-incomplete')).toBe('true');
+    expect(await get(`${svc.url}/data`, { method: 'POST' })).toMatchObject({ status: 200, body: { users: 7, sync: { complete: true } } });
+  });
+
+  it('rejects query parameters on POST /data', async () => {
+    b = await BACKENDS[0]!.create();
+    await b.write(`${P}1.csv`, csv('One'));
+    svc = await startRefreshing(b.store, { maxStalenessMs: 600_000 });
+    expect(await get(`${svc.url}/data?min_age=abc`, { method: 'POST' })).toMatchObject({ status: 400, body: { error: { code: 'unknown_parameter' } } });
+    expect(await b.store.get('processed_data/output.csv')).toBeNull();
+  });
+
+  it('serves Prometheus metrics about syncs, data, exports and requests', async () => {
+    b = await BACKENDS[0]!.create();
+    await b.write(`${P}1.csv`, csv('One'));
+    svc = await startRefreshing(b.store, { maxStalenessMs: 600_000 });
+    await eventually(async () => (await get(`${svc!.url}/health/ready`)).status === 200, 5_000, 'ready');
+    await get(`${svc.url}/data`, { method: 'POST' });
+    await get(`${svc.url}/stats`);
+    const { status, text, headers } = await get(`${svc.url}/metrics`);
+    expect(status).toBe(200);
+    expect(headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(text).toMatch(/^udt_users 1$/m);
+    expect(text).toMatch(/^udt_syncs_total\{outcome="ok"\} [1-9]/m);
+    expect(text).toMatch(/^udt_sync_objects_total\{kind="downloaded"\} 1$/m);
+    expect(text).toMatch(/^udt_exports_total\{trigger="api",outcome="ok"\} 1$/m);
+    expect(text).toMatch(/^udt_data_age_seconds \d/m);
+    expect(text).toMatch(/^udt_http_request_duration_seconds_count\{method="GET",route="\/stats",status="200"\} 1$/m);
+    expect(text).toMatch(/^udt_process_resident_memory_bytes \d+/m);
+  });
+});
