@@ -1,15 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp } from '../src/service/app.js';
-import { Exporter } from '../src/service/exporter.js';
+import { loadConfig } from '../src/service/config.js';
 import { createLogger } from '../src/service/logger.js';
-import { Metrics } from '../src/service/metrics.js';
+import { buildService, startRefreshing } from '../src/service/wiring.js';
 import type { ObjectStore } from '../src/storage/ObjectStore.js';
-import type { RefreshOptions } from '../src/sync/refresher.js';
-import { UserDataTransformer } from '../src/UserDataTransformer.js';
+import type { UserDataTransformer } from '../src/UserDataTransformer.js';
 import { BACKENDS, type Backend } from './support/backends.js';
 import { eventually } from './support/instrumented.js';
+import { testStore } from './support/s3.js';
 
 const P = 'source_data/';
 const csv = (first: string) => `first_name,last_name,birthts\n${first},Last,${Date.UTC(1990, 0, 1)}\n`;
@@ -20,27 +19,30 @@ interface Started {
   close(): Promise<void>;
 }
 
-/** The service as `npm start` wires it: a started transformer (background refresh), metrics, exporter. */
-async function startRefreshing(store: ObjectStore, refresh: Partial<RefreshOptions>, readyTimeoutMs = 2_000, allowIncomplete = false): Promise<Started> {
+/** The service wired exactly as `npm start` wires it, from environment variables, over `store`. */
+async function startWired(store: ObjectStore, env: Record<string, string>): Promise<Started> {
+  const config = loadConfig({ SOURCE_PREFIX: P, OUTPUT_CRON: 'off', SNAPSHOT_KEY: 'off', ...env });
   const logger = createLogger('silent');
-  const transformer = new UserDataTransformer({ store, sourcePrefix: P });
-  const metrics = new Metrics();
-  metrics.track(transformer);
-  const exporter = new Exporter(transformer, { outputKey: 'processed_data/output.csv', logger, allowIncomplete, readyTimeoutMs });
-  const app = createApp(transformer, { apiKey: null, exporter, logger, metrics, readyTimeoutMs });
-  transformer.start(refresh);
-  const server: Server = app.listen(0, '127.0.0.1');
+  const service = buildService(config, logger, store);
+  startRefreshing(service, config, logger);
+  const server: Server = service.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    transformer,
+    transformer: service.transformer,
     async close() {
-      await transformer.stop();
+      await service.transformer.stop();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/** An S3 store through the backend's fault proxy, with deadlines short enough for a test. */
+function impatientStore(b: Backend): ObjectStore {
+  const bucket = b.store.name.slice('s3://'.length, b.store.name.indexOf('@'));
+  return testStore(bucket, { endpoint: b.proxy!.endpoint, retries: 0, requestTimeoutMs: 300 });
 }
 
 async function get(url: string, init?: RequestInit) {
@@ -69,7 +71,7 @@ describe('the service with background refresh (S3 through a fault proxy)', () =>
     b = await BACKENDS[1]!.create();
     await b.write(`${P}1.csv`, csv('One'));
     b.proxy!.inject('hang', Infinity, 'list-type');
-    svc = await startRefreshing(b.store, { maxStalenessMs: 200 }, 300);
+    svc = await startWired(impatientStore(b), { MAX_STALENESS_MS: '200', READY_TIMEOUT_MS: '300', SYNC_TIMEOUT_MS: '1000' });
     expect(await get(`${svc.url}/health/live`)).toMatchObject({ status: 200, body: { status: 'ok' } });
     expect(await get(`${svc.url}/health/ready`)).toMatchObject({ status: 503, body: { status: 'loading', error: { code: 'loading' } } });
     const read = await get(`${svc.url}/stats`);
@@ -82,7 +84,7 @@ describe('the service with background refresh (S3 through a fault proxy)', () =>
   it('answers reads from memory while the store hangs, with the data age; readiness reports the outage', async () => {
     b = await BACKENDS[1]!.create();
     await b.write(`${P}1.csv`, csv('One'));
-    svc = await startRefreshing(b.store, { maxStalenessMs: 200 });
+    svc = await startWired(impatientStore(b), { MAX_STALENESS_MS: '200', SYNC_TIMEOUT_MS: '1000' });
     await eventually(async () => (await get(`${svc!.url}/health/ready`)).status === 200, 5_000, 'ready');
     b.proxy!.inject('error500', Infinity);
     await eventually(() => svc!.transformer.status.stale, 5_000, 'a failed background refresh');
@@ -101,7 +103,7 @@ describe('the service with background refresh (S3 through a fault proxy)', () =>
   it('picks up changes in the background without a request waiting for them', async () => {
     b = await BACKENDS[1]!.create();
     await b.write(`${P}1.csv`, csv('One'));
-    svc = await startRefreshing(b.store, { maxStalenessMs: 200 });
+    svc = await startWired(b.store, { MAX_STALENESS_MS: '200' });
     await eventually(async () => (await get(`${svc!.url}/health/ready`)).status === 200, 5_000, 'ready');
     await b.write(`${P}2.csv`, csv('Two'));
     await eventually(async () => ((await get(`${svc!.url}/stats`)).body as { count: number }).count === 2, 3_000, 'the new user');
@@ -112,7 +114,7 @@ describe('the service with background refresh (S3 through a fault proxy)', () =>
   it('refuses to export an incomplete sync and keeps the previous output', async () => {
     b = await BACKENDS[1]!.create();
     for (let i = 1; i <= 4; i++) await b.write(`${P}${i}.csv`, csv(`U${i}`));
-    svc = await startRefreshing(b.store, { maxStalenessMs: 600_000 });
+    svc = await startWired(b.store, { MAX_STALENESS_MS: '600000' });
     await eventually(async () => (await get(`${svc!.url}/health/ready`)).status === 200, 5_000, 'ready');
     expect((await get(`${svc.url}/data`, { method: 'POST' })).status).toBe(200);
     const before = (await b.store.get('processed_data/output.csv'))!.toString();
@@ -139,7 +141,7 @@ describe('the service with background refresh (S3 through a fault proxy)', () =>
   it('rejects query parameters on POST /data', async () => {
     b = await BACKENDS[0]!.create();
     await b.write(`${P}1.csv`, csv('One'));
-    svc = await startRefreshing(b.store, { maxStalenessMs: 600_000 });
+    svc = await startWired(b.store, { MAX_STALENESS_MS: '600000' });
     expect(await get(`${svc.url}/data?min_age=abc`, { method: 'POST' })).toMatchObject({ status: 400, body: { error: { code: 'unknown_parameter' } } });
     expect(await b.store.get('processed_data/output.csv')).toBeNull();
   });
@@ -147,7 +149,7 @@ describe('the service with background refresh (S3 through a fault proxy)', () =>
   it('serves Prometheus metrics about syncs, data, exports and requests', async () => {
     b = await BACKENDS[0]!.create();
     await b.write(`${P}1.csv`, csv('One'));
-    svc = await startRefreshing(b.store, { maxStalenessMs: 600_000 });
+    svc = await startWired(b.store, { MAX_STALENESS_MS: '600000' });
     await eventually(async () => (await get(`${svc!.url}/health/ready`)).status === 200, 5_000, 'ready');
     await get(`${svc.url}/data`, { method: 'POST' });
     await get(`${svc.url}/stats`);
