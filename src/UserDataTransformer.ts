@@ -4,7 +4,8 @@ import { resolveColumns, project } from './format/columns.js';
 import { toCsv, type CsvOptions } from './format/csv.js';
 import { toDataFrame, type DataFrame } from './format/dataframe.js';
 import type { SyncProgress, SyncReport, UserFilters, UserRow } from './model.js';
-import { EMPTY_TABLE, averageAge, buildTable, selectRows, type UserTable } from './query/table.js';
+import { selectPage, type Page, type PageOptions } from './query/page.js';
+import { EMPTY_TABLE, ageHistogram, averageAge, buildTable, selectRows, type UserTable } from './query/table.js';
 import type { ObjectStore } from './storage/ObjectStore.js';
 import { runSync, type SyncState } from './sync/sync.js';
 
@@ -195,6 +196,20 @@ export class UserDataTransformer {
   /** Mean age in completed years of the matching users, with their count; `averageAge` is `null` when none match. */
   averageAge(filters: UserFilters = {}): { averageAge: number | null; count: number } {
     return averageAge(this.#table, filters, this.#now());
+  }
+
+  /** Matching users per completed year of age, youngest first; only ages someone has. */
+  ageHistogram(filters: UserFilters = {}): { age: number; count: number }[] {
+    return ageHistogram(this.#table, filters, this.#now());
+  }
+
+  /**
+   * One page of the matching rows in `user_id` order: at most `limit` rows after the user `after`,
+   * the number matching in all, and whether more follow. Pass the last row's `user_id` as `after`
+   * for the next page: every user is visited once even if others come and go in between.
+   */
+  page(options: UserFilters & PageOptions): Page {
+    return selectPage(this.#table, options, this.#now(), options);
   }
 
   /**
