@@ -1,3 +1,5 @@
+import compression from 'compression';
+import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -11,7 +13,9 @@ import { dataHandler } from './routes/data.js';
 import { exportHandler } from './routes/export.js';
 import { freshness } from './routes/freshness.js';
 import { healthHandler } from './routes/health.js';
-import { statsHandler } from './routes/stats.js';
+import { outputHandler } from './routes/output.js';
+import { ageStatsHandler, statsHandler } from './routes/stats.js';
+import { syncStatusHandler } from './routes/sync.js';
 
 export interface AppConfig {
   /** Reads sync first when the last sync is older than this; 0 syncs on every read. */
@@ -23,9 +27,25 @@ export interface AppConfig {
   logger: Logger;
   /** Version shown in the OpenAPI document. */
   version?: string;
+  /**
+   * Origins whose pages may call the API from a browser (CORS): a list such as
+   * `['https://app.example.com']`, or `'*'` for any. Default: none, and no CORS headers at all.
+   */
+  corsOrigins?: readonly string[] | '*' | null;
 }
 
-const ROUTES: Record<string, string[]> = { '/data': ['GET', 'POST'], '/stats': ['GET'], '/health': ['GET'], '/openapi.json': ['GET'] };
+const ROUTES: Record<string, string[]> = {
+  '/data': ['GET', 'POST'],
+  '/stats': ['GET'],
+  '/stats/ages': ['GET'],
+  '/sync': ['GET'],
+  '/output.csv': ['GET'],
+  '/health': ['GET'],
+  '/openapi.json': ['GET'],
+};
+
+/** Response headers a page on another origin may read: paging, freshness and caching. */
+const EXPOSED_HEADERS = ['Link', 'X-Total-Count', 'X-Data-Stale', 'X-Data-Age-Ms', 'ETag'];
 
 /** The Express app over a transformer. Each route parses its input, calls the library once, and shapes the answer. */
 export function createApp(transformer: UserDataTransformer, config: AppConfig): express.Express {
@@ -41,11 +61,19 @@ export function createApp(transformer: UserDataTransformer, config: AppConfig): 
       serializers: { req: (req: Request) => ({ method: req.method, url: req.url }), res: (res: Response) => ({ status: res.statusCode }) },
     }),
   );
+  const origins = config.corsOrigins;
+  if (origins === '*' || (origins && origins.length > 0)) {
+    app.use(cors({ origin: origins === '*' ? '*' : [...origins], exposedHeaders: EXPOSED_HEADERS }));
+  }
+  app.use(compression({ filter: shouldCompress }));
   const openapi = buildOpenApiDocument(config.version ?? '0.0.0');
   const fresh = freshness(transformer, config);
   app.get('/data', fresh, dataHandler(transformer));
   app.get('/stats', fresh, statsHandler(transformer));
+  app.get('/stats/ages', fresh, ageStatsHandler(transformer));
   app.post('/data', exportHandler(config.exporter, config.apiKey));
+  app.get('/sync', syncStatusHandler(transformer));
+  app.get('/output.csv', outputHandler(transformer, config.exporter));
   app.get('/health', healthHandler(transformer, config.exporter));
   app.get('/openapi.json', (_req, res) => void res.json(openapi));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi));
@@ -61,6 +89,11 @@ export function createApp(transformer: UserDataTransformer, config: AppConfig): 
   });
   app.use(errorHandler(config.logger));
   return app;
+}
+
+/** The middleware's choice (text, JSON, …), plus NDJSON, which its type list does not know. */
+function shouldCompress(req: Request, res: Response): boolean {
+  return compression.filter(req, res) || /^application\/x-ndjson\b/.test(String(res.getHeader('Content-Type') ?? ''));
 }
 
 /** The one place errors become HTTP responses: `{ error: { code, message } }`. */
