@@ -9,6 +9,7 @@ import type { UserDataTransformer } from '../UserDataTransformer.js';
 import type { Exporter } from './exporter.js';
 import { MethodNotAllowedError, NotFoundError } from './httpErrors.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { dataHandler } from './routes/data.js';
 import { exportHandler } from './routes/export.js';
 import { freshness } from './routes/freshness.js';
@@ -35,6 +36,7 @@ export interface AppConfig {
 }
 
 const ROUTES: Record<string, string[]> = {
+  '/': ['GET'],
   '/data': ['GET', 'POST'],
   '/stats': ['GET'],
   '/stats/ages': ['GET'],
@@ -68,6 +70,7 @@ export function createApp(transformer: UserDataTransformer, config: AppConfig): 
   app.use(compression({ filter: shouldCompress }));
   const openapi = buildOpenApiDocument(config.version ?? '0.0.0');
   const fresh = freshness(transformer, config);
+  app.use(dashboardRoutes());
   app.get('/data', fresh, dataHandler(transformer));
   app.get('/stats', fresh, statsHandler(transformer));
   app.get('/stats/ages', fresh, ageStatsHandler(transformer));

@@ -86,11 +86,19 @@ export function buildOpenApiDocument(version: string): JsonObject {
     info: {
       title: 'user-data-transformer',
       version,
-      description: 'Per-user CSV and image files aggregated into one queryable table. These docs are at /docs.',
+      description: 'Per-user CSV and image files aggregated into one queryable table. The dashboard is at /, these docs at /docs.',
       license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' },
     },
     servers: [{ url: '/', description: 'the service that serves this document' }],
     paths: {
+      '/': {
+        get: {
+          operationId: 'getDashboard',
+          summary: 'The dashboard: statistics, age histogram, users page by page, failing files, publish button',
+          security: OPEN,
+          responses: { 200: text('the page; its script and style sheet load from /dashboard/', 'text/html'), 431: HEADERS_TOO_LARGE },
+        },
+      },
       '/data': {
         get: dataGet(),
         post: {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as Library from '../../src/index.js';
 import { ageInYears } from '../../src/query/age.js';
+import type * as Service from '../../src/service/index.js';
 import type { ObjectStore } from '../../src/storage/ObjectStore.js';
 import { BACKENDS, type Backend } from '../support/backends.js';
 import { startService, type RunningService } from '../support/service.js';
@@ -100,7 +102,7 @@ describe('GET /stats/ages, /sync and /output.csv', () => {
   });
 
   it('answers 405 with Allow on the new routes', async () => {
-    for (const path of ['/stats/ages', '/sync', '/output.csv']) {
+    for (const path of ['/stats/ages', '/sync', '/output.csv', '/']) {
       const res = await fetch(`${svc.url}${path}`, { method: 'DELETE' });
       expect(res.status).toBe(405);
       expect(res.headers.get('allow')).toBe('GET');
@@ -177,5 +179,39 @@ describe('CORS', () => {
       const res = await rawGet(`${url}/stats`, { origin: 'https://anywhere.example' });
       expect(res.headers['access-control-allow-origin']).toBe('*');
     });
+  });
+});
+
+describe('the built service', () => {
+  it('serves the dashboard page and its assets from dist/', async () => {
+    const dist = (await import(new URL('../../dist/service/index.js', import.meta.url).href)) as typeof Service;
+    const lib = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof Library;
+    const transformer = new lib.UserDataTransformer({ store: lib.createLocalStore({ root: '/nonexistent-root' }), sourcePrefix: PREFIX });
+    const logger = dist.createLogger('silent');
+    const app = dist.createApp(transformer, {
+      maxStalenessMs: 0,
+      apiKey: null,
+      exporter: new dist.Exporter(transformer, { outputKey: 'o.csv', logger }),
+      logger,
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const page = await rawGet(`${base}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+      expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+      const html = page.body.toString();
+      expect(html).toContain('<meta name="viewport"');
+      for (const asset of [...html.matchAll(/(?:src|href)="(dashboard\/[^"]+)"/g)].map((m) => m[1]!)) {
+        expect((await rawGet(`${base}/${asset}`)).status, asset).toBe(200);
+      }
+      expect((await rawGet(`${base}/dashboard/app.js`)).headers['content-type']).toMatch(/javascript/);
+      expect((await rawGet(`${base}/dashboard/nope.js`)).status).toBe(404);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
