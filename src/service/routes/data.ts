@@ -20,10 +20,11 @@ export function dataHandler(transformer: UserDataTransformer): RequestHandler {
     const filters = toFilters(query);
     const format = chooseFormat(req, query.format);
     res.vary('Accept');
-    const encoder = encoderFor(format, rowJson);
-    res.type(encoder.contentType);
+    res.type(encoderFor(format).contentType);
     if (query.limit !== undefined || query.cursor !== undefined) {
-      sendPage(req, res, transformer, { query, filters, format, encoder });
+      // Uncached: a page is at most 10,000 rows, and a client paging through everything would
+      // otherwise leave a string for every row behind (about 40 MB per 100,000 users).
+      sendPage(req, res, transformer, { query, filters, format, encoder: encoderFor(format) });
     } else if (isUnfiltered(filters)) {
       const table = transformer.table;
       const cached = await unfiltered.get(table.version, format, chooseCoding(req), () => encodeAll(encoderFor(format), table.rows));
@@ -31,7 +32,7 @@ export function dataHandler(transformer: UserDataTransformer): RequestHandler {
       if (cached.coding !== 'identity') res.set('Content-Encoding', cached.coding);
       res.send(cached.body); // send() answers 304 when the client's copy matches
     } else {
-      await streamRows(res, encoder, transformer.rows(filters));
+      await streamRows(res, encoderFor(format, rowJson), transformer.rows(filters));
     }
   };
 }
