@@ -26,6 +26,11 @@ export function chooseFormat(req: Request, explicit: Format | undefined): Format
   return format;
 }
 
+/** The Content-Type header of an answer in `format`. */
+export function contentTypeOf(format: Format): string {
+  return `${MEDIA_TYPES[format]}; charset=utf-8`;
+}
+
 /**
  * Writes rows in one format, a chunk at a time: `head`, then `encode(chunk, continued)` for each
  * chunk (`continued` for all but the first), then `tail`. Pieces join into one valid document.
@@ -45,7 +50,7 @@ const CSV_HEADER = toCsv([], DEFAULT_COLUMNS);
  * string per row, dropped with the row.
  */
 export function encoderFor(format: Format, cache?: WeakMap<UserRow, string>): RowEncoder {
-  const contentType = `${MEDIA_TYPES[format]}; charset=utf-8`;
+  const contentType = contentTypeOf(format);
   switch (format) {
     case 'json':
       return { contentType, head: '[', tail: ']', encode: (rows, continued) => (continued && rows.length > 0 ? ',' : '') + jsonRows(rows, cache).join(',') };

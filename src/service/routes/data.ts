@@ -3,7 +3,7 @@ import type { UserFilters, UserRow } from '../../model.js';
 import { isUnfiltered } from '../../query/filters.js';
 import type { UserDataTransformer } from '../../UserDataTransformer.js';
 import { VersionedBodies, type ContentCoding } from '../bodyCache.js';
-import { chooseFormat, encodeAll, encoderFor, type RowEncoder } from '../formats.js';
+import { chooseFormat, contentTypeOf, encodeAll, encoderFor, type RowEncoder } from '../formats.js';
 import { DATA_QUERY_SCHEMA, DEFAULT_PAGE_ROWS, encodeCursor, filterParameters, parseQuery, toFilters, type DataQuery, type Format } from '../query.js';
 
 export { serializeRows } from '../formats.js';
@@ -20,11 +20,9 @@ export function dataHandler(transformer: UserDataTransformer): RequestHandler {
     const filters = toFilters(query);
     const format = chooseFormat(req, query.format);
     res.vary('Accept');
-    res.type(encoderFor(format).contentType);
+    res.type(contentTypeOf(format));
     if (query.limit !== undefined || query.cursor !== undefined) {
-      // Uncached: a page is at most 10,000 rows, and a client paging through everything would
-      // otherwise leave a string for every row behind (about 40 MB per 100,000 users).
-      sendPage(req, res, transformer, { query, filters, format, encoder: encoderFor(format) });
+      sendPage(req, res, transformer, { query, filters, format });
     } else if (isUnfiltered(filters)) {
       const table = transformer.table;
       const cached = await unfiltered.get(table.version, format, chooseCoding(req), () => encodeAll(encoderFor(format), table.rows));
@@ -41,11 +39,10 @@ interface PageRequest {
   query: DataQuery;
   filters: UserFilters;
   format: Format;
-  encoder: RowEncoder;
 }
 
 /** One page, with the total in `X-Total-Count` and, while rows follow, an RFC 8288 `Link` to the next. */
-function sendPage(req: Request, res: Response, transformer: UserDataTransformer, { query, filters, format, encoder }: PageRequest): void {
+function sendPage(req: Request, res: Response, transformer: UserDataTransformer, { query, filters, format }: PageRequest): void {
   const limit = query.limit ?? DEFAULT_PAGE_ROWS;
   const page = transformer.page({ ...filters, limit, after: query.cursor });
   res.set('X-Total-Count', String(page.total));
@@ -57,7 +54,9 @@ function sendPage(req: Request, res: Response, transformer: UserDataTransformer,
     params.set('cursor', encodeCursor(last.user_id));
     res.set('Link', `<${req.baseUrl}${req.path}?${params}>; rel="next"`);
   }
-  res.send(encodeAll(encoder, page.rows));
+  // Without the per-row JSON cache: a page is at most 10,000 rows, and a client paging through
+  // everything would otherwise leave a string for every row behind (about 40 MB per 100,000 users).
+  res.send(encodeAll(encoderFor(format), page.rows));
 }
 
 /** Small answers in one piece; large ones a chunk at a time, waiting whenever the socket is full. */
