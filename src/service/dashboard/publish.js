@@ -1,8 +1,7 @@
 // "Publish now": POST /data. One click when the service needs no key; when it answers 401, a
 // field for the key appears, and the key is kept in this page (never stored) for later clicks.
 import { apiUrl, request } from './api.js';
-
-const $ = (id) => document.getElementById(id);
+import { $ } from './dom.js';
 
 function describe(result) {
   const { sync } = result;
