@@ -105,6 +105,13 @@ describe('GET /data paging', () => {
     expect(((await res.json()) as { user_id: string }[]).map((u) => u.user_id)).toEqual(expectedIds(USERS, (u) => age(u) >= 30));
   });
 
+  it('continues after the cursor alone, with the total, when no limit is given', async () => {
+    const expected = expectedIds(USERS, () => true);
+    const cursor = Buffer.from(expected[9]!).toString('base64url');
+    const page = await getPage(`${svc.url}/data?cursor=${cursor}`);
+    expect(page).toEqual({ ids: expected.slice(10), total: String(expected.length), link: null });
+  });
+
   it.each([
     ['limit=0', 'limit must be an integer from 1 to 10000 (got "0")'],
     ['limit=10001', 'limit must be an integer from 1 to 10000 (got "10001")'],
