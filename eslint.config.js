@@ -29,4 +29,12 @@ export default tseslint.config(
     files: ['scripts/**', 'bench/**', 'test/**', 'examples/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // The dashboard's scripts run in the browser, not in Node.
+    files: ['src/service/dashboard/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { document: 'readonly', window: 'readonly', fetch: 'readonly', URLSearchParams: 'readonly', Intl: 'readonly', process: 'off', Buffer: 'off' },
+    },
+  },
 );

@@ -54,6 +54,18 @@ process.on('message', async (message) => {
   process.send({ rss: raw.rss, heapUsed: raw.heapUsed, rssSettled: settled.rss, heapUsedSettled: settled.heapUsed });
 });
 
+// The highest RSS seen since the last `{ type: 'peak' }` request, sampled every few ms, so a
+// measurement can tell its own peak from the one the start-up sync left behind.
+const PEAK_SAMPLE_MS = 5;
+let peakRss = process.memoryUsage.rss();
+setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), PEAK_SAMPLE_MS).unref();
+process.on('message', (message) => {
+  if (message?.type !== 'peak') return;
+  const rss = process.memoryUsage.rss();
+  process.send({ peakRss: Math.max(peakRss, rss), rss });
+  peakRss = rss;
+});
+
 function shutdown() {
   server.closeAllConnections();
   server.close(() => store.close().finally(() => process.exit(0)));

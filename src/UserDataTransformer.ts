@@ -4,7 +4,8 @@ import { resolveColumns, project } from './format/columns.js';
 import { toCsv, type CsvOptions } from './format/csv.js';
 import { toDataFrame, type DataFrame } from './format/dataframe.js';
 import type { SyncReport, UserFilters, UserRow } from './model.js';
-import { averageAge, selectRows, type UserTable } from './query/table.js';
+import { selectPage, type Page, type PageOptions } from './query/page.js';
+import { ageHistogram, averageAge, selectRows, type UserTable } from './query/table.js';
 import type { ObjectStore } from './storage/ObjectStore.js';
 import { Refresher, type RefreshOptions, type RefreshStatus } from './sync/refresher.js';
 import { Syncer, type LastSync, type SyncOptions } from './sync/syncer.js';
@@ -192,6 +193,20 @@ export class UserDataTransformer {
   /** Mean age in completed years of the matching users, with their count; `averageAge` is `null` when none match. */
   averageAge(filters: UserFilters = {}): { averageAge: number | null; count: number } {
     return averageAge(this.table, filters, this.todayKey());
+  }
+
+  /** Matching users per completed year of age, youngest first; only ages someone has. */
+  ageHistogram(filters: UserFilters = {}): { age: number; count: number }[] {
+    return ageHistogram(this.table, filters, this.todayKey());
+  }
+
+  /**
+   * One page of the matching rows in `user_id` order: at most `limit` rows after the user `after`,
+   * the number matching in all, and whether more follow. Pass the last row's `user_id` as `after`
+   * for the next page: every user is visited once even if others come and go in between.
+   */
+  page(options: UserFilters & PageOptions): Page {
+    return selectPage(this.table, options, this.todayKey(), options);
   }
 
   /**

@@ -12,6 +12,7 @@ export { ageInYears, utcDateKey } from './query/age.js';
 export { validateFilters } from './query/filters.js';
 export { naturalCompare } from './query/naturalCompare.js';
 export type { UserTable } from './query/table.js';
+export { MAX_PAGE_ROWS, type Page, type PageOptions } from './query/page.js';
 export { parseUserCsv, type ParseResult, type ParsedUser } from './parse/userCsv.js';
 export type { CsvOptions } from './format/csv.js';
 export type { DataFrame } from './format/dataframe.js';

@@ -247,9 +247,10 @@ describe('API documentation', () => {
     const { body } = await get(`${svc.url}/openapi.json`);
     const doc = body as { openapi: string; paths: Record<string, Record<string, { parameters?: { name: string; schema: { pattern?: string } }[] }>> };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/data', '/health', '/stats']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/', '/data', '/health', '/openapi.json', '/output.csv', '/stats', '/stats/ages', '/sync']);
     const params = doc.paths['/data']!.get!.parameters!;
-    expect(params.map((p) => p.name)).toEqual(['is_image_exists', 'min_age', 'max_age']);
+    expect(params.map((p) => p.name)).toEqual(['is_image_exists', 'min_age', 'max_age', 'limit', 'cursor', 'format']);
+    expect(doc.paths['/stats/ages']!.get!.parameters!.map((p) => p.name)).toEqual(['is_image_exists', 'min_age', 'max_age']);
     expect(params.find((p) => p.name === 'min_age')?.schema.pattern).toBe('^\\d+$');
     const docs = await fetch(`${svc.url}/docs/`);
     expect(docs.status).toBe(200);

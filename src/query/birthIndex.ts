@@ -45,12 +45,18 @@ export function keyRange(index: BirthIndex, min: number, max: number): { start: 
 }
 
 /**
- * Count and sum of completed years over positions `[start, end)` of the index, restricted to users
- * with (`wantImage` 1) or without (0) an image, or all (-1).
+ * Calls `visit(age, users)` once per distinct age over positions `[start, end)` of the index, from
+ * the oldest age down, counting users with (`wantImage` 1) or without (0) an image, or all (-1).
+ * Ages with nobody counted are skipped.
  */
-export function ageTotals(index: BirthIndex, start: number, end: number, todayKey: number, wantImage: -1 | 0 | 1): { count: number; sum: number } {
-  let count = 0;
-  let sum = 0;
+export function forEachAge(
+  index: BirthIndex,
+  start: number,
+  end: number,
+  todayKey: number,
+  wantImage: -1 | 0 | 1,
+  visit: (age: number, users: number) => void,
+): void {
   for (let p = start; p < end;) {
     const age = yearsBetweenKeys(index.keys[p]!, todayKey);
     // Everyone born up to the last day of this age shares it.
@@ -58,9 +64,25 @@ export function ageTotals(index: BirthIndex, start: number, end: number, todayKe
     const all = next - p;
     const withImage = index.imagesBefore[next]! - index.imagesBefore[p]!;
     const n = wantImage === -1 ? all : wantImage === 1 ? withImage : all - withImage;
-    count += n;
-    sum += n * age;
+    if (n > 0) visit(age, n);
     p = next;
   }
+}
+
+/** Count and sum of completed years over positions `[start, end)` of the index (see `forEachAge`). */
+export function ageTotals(index: BirthIndex, start: number, end: number, todayKey: number, wantImage: -1 | 0 | 1): { count: number; sum: number } {
+  let count = 0;
+  let sum = 0;
+  forEachAge(index, start, end, todayKey, wantImage, (age, n) => {
+    count += n;
+    sum += n * age;
+  });
   return { count, sum };
+}
+
+/** Users per completed year of age over positions `[start, end)` of the index, youngest first (see `forEachAge`). */
+export function ageCounts(index: BirthIndex, start: number, end: number, todayKey: number, wantImage: -1 | 0 | 1): { age: number; count: number }[] {
+  const counts: { age: number; count: number }[] = [];
+  forEachAge(index, start, end, todayKey, wantImage, (age, count) => counts.push({ age, count }));
+  return counts.reverse();
 }

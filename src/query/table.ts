@@ -1,5 +1,5 @@
 import { birthKeyRange, yearsBetweenKeys } from './age.js';
-import { ageTotals, buildBirthIndex, keyRange, type BirthIndex } from './birthIndex.js';
+import { ageCounts, ageTotals, buildBirthIndex, keyRange, type BirthIndex } from './birthIndex.js';
 import type { UserFilters, UserRow } from '../model.js';
 import type { CacheEntry } from '../sync/sync.js';
 import { validateFilters } from './filters.js';
@@ -96,4 +96,18 @@ export function averageAge(table: UserTable, filters: UserFilters, todayKey: num
     ({ count, sum } = ageTotals(table.byBirth, start, end, todayKey, wantImage));
   }
   return { averageAge: count === 0 ? null : sum / count, count };
+}
+
+/** Matching users per completed year of age, youngest first; only ages someone has. */
+export function ageHistogram(table: UserTable, filters: UserFilters, todayKey: number): { age: number; count: number }[] {
+  if (!filters.where) {
+    const { wantImage, start, end } = resolveFilters(table, filters, todayKey);
+    return ageCounts(table.byBirth, start, end, todayKey, wantImage);
+  }
+  const counts = new Map<number, number>();
+  for (const i of selectRows(table, filters, todayKey)) {
+    const age = yearsBetweenKeys(table.birthKeys[i]!, todayKey);
+    counts.set(age, (counts.get(age) ?? 0) + 1);
+  }
+  return [...counts].map(([age, count]) => ({ age, count })).sort((a, b) => a.age - b.age);
 }

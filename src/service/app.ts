@@ -1,3 +1,5 @@
+import compression from 'compression';
+import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -9,11 +11,14 @@ import type { Exporter } from './exporter.js';
 import type { Metrics } from './metrics.js';
 import { MethodNotAllowedError, NotFoundError } from './httpErrors.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { dataHandler } from './routes/data.js';
 import { exportHandler } from './routes/export.js';
 import { freshness } from './routes/freshness.js';
 import { healthHandler, liveHandler, readyHandler } from './routes/health.js';
-import { statsHandler } from './routes/stats.js';
+import { outputHandler } from './routes/output.js';
+import { ageStatsHandler, statsHandler } from './routes/stats.js';
+import { syncStatusHandler } from './routes/sync.js';
 
 export interface AppConfig {
   /**
@@ -32,17 +37,29 @@ export interface AppConfig {
   logger: Logger;
   /** Version shown in the OpenAPI document. */
   version?: string;
+  /**
+   * Origins whose pages may call the API from a browser (CORS): a list such as
+   * `['https://app.example.com']`, or `'*'` for any. Default: none, and no CORS headers at all.
+   */
+  corsOrigins?: readonly string[] | '*' | null;
 }
 
 const ROUTES: Record<string, string[]> = {
+  '/': ['GET'],
   '/data': ['GET', 'POST'],
   '/stats': ['GET'],
+  '/stats/ages': ['GET'],
+  '/sync': ['GET'],
+  '/output.csv': ['GET'],
   '/health': ['GET'],
   '/health/live': ['GET'],
   '/health/ready': ['GET'],
   '/metrics': ['GET'],
   '/openapi.json': ['GET'],
 };
+
+/** Response headers a page on another origin may read: paging, freshness and caching. */
+const EXPOSED_HEADERS = ['Link', 'X-Total-Count', 'X-Data-Stale', 'X-Data-Age-Ms', 'X-Data-Incomplete', 'ETag'];
 
 /** The Express app over a transformer. Each route parses its input, calls the library once, and shapes the answer. */
 export function createApp(transformer: UserDataTransformer, config: AppConfig): express.Express {
@@ -59,15 +76,24 @@ export function createApp(transformer: UserDataTransformer, config: AppConfig): 
     }),
   );
   if (config.metrics) app.use(config.metrics.middleware());
+  const origins = config.corsOrigins;
+  if (origins === '*' || (origins && origins.length > 0)) {
+    app.use(cors({ origin: origins === '*' ? '*' : [...origins], exposedHeaders: EXPOSED_HEADERS }));
+  }
+  app.use(compression({ filter: shouldCompress }));
   const openapi = buildOpenApiDocument(config.version ?? '0.0.0');
   const fresh = freshness(transformer, {
     readyTimeoutMs: config.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
     maxStalenessMs: config.maxStalenessMs ?? DEFAULT_MAX_STALENESS_MS,
     logger: config.logger,
   });
+  app.use(dashboardRoutes());
   app.get('/data', fresh, dataHandler(transformer));
   app.get('/stats', fresh, statsHandler(transformer));
+  app.get('/stats/ages', fresh, ageStatsHandler(transformer));
   app.post('/data', exportHandler(config.exporter, config.apiKey));
+  app.get('/sync', syncStatusHandler(transformer));
+  app.get('/output.csv', outputHandler(transformer, config.exporter));
   app.get('/health', healthHandler(transformer, config.exporter));
   app.get('/health/live', liveHandler);
   app.get('/health/ready', readyHandler(transformer));
@@ -86,6 +112,11 @@ export function createApp(transformer: UserDataTransformer, config: AppConfig): 
   });
   app.use(errorHandler(config.logger));
   return app;
+}
+
+/** The middleware's choice (text, JSON, …), plus NDJSON, which its type list does not know. */
+function shouldCompress(req: Request, res: Response): boolean {
+  return compression.filter(req, res) || /^application\/x-ndjson\b/.test(String(res.getHeader('Content-Type') ?? ''));
 }
 
 /** The one place errors become HTTP responses: `{ error: { code, message } }`. */

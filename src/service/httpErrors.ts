@@ -18,3 +18,9 @@ export class UnauthorizedError extends UdtError {
     super('unauthorized', 401, message);
   }
 }
+
+export class NotAcceptableError extends UdtError {
+  constructor(message: string) {
+    super('not_acceptable', 406, message);
+  }
+}

@@ -20,6 +20,31 @@ export const STATS_SCHEMA = z.object({
   count: z.number().int().describe('number of matching users'),
 });
 
+export type Stats = z.infer<typeof STATS_SCHEMA>;
+
+/** The answer of `GET /stats/ages`: `/stats` plus the users per age, for a histogram. */
+export const AGE_STATS_SCHEMA = STATS_SCHEMA.extend({
+  ages: z
+    .array(z.object({ age: z.number().int().describe('completed years'), count: z.number().int().describe('matching users of that age') }))
+    .describe('one entry per age some matching user has, youngest first'),
+});
+export type AgeStats = z.infer<typeof AGE_STATS_SCHEMA>;
+
+/** The answer of `GET /sync`: whether a sync runs now, and the last one that succeeded. */
+export const SYNC_STATUS_SCHEMA = z.object({
+  running: z.boolean().describe('a sync is in progress'),
+  lastSync: z
+    .object({
+      startedAt: z.string().describe('ISO time the sync started'),
+      finishedAt: z.string().describe('ISO time it finished'),
+      durationMs: z.number().int(),
+      report: SYNC_REPORT_SCHEMA,
+    })
+    .nullable()
+    .describe('the last successful sync; null before the first'),
+});
+export type SyncStatus = z.infer<typeof SYNC_STATUS_SCHEMA>;
+
 export const EXPORT_TRIGGER_SCHEMA = z.enum(['schedule', 'api', 'boot']);
 export type ExportTrigger = z.infer<typeof EXPORT_TRIGGER_SCHEMA>;
 

@@ -49,7 +49,15 @@ export function buildService(config: Config, logger: Logger, store: ObjectStore 
     readyTimeoutMs: config.readyTimeoutMs,
     onExport: (trigger, ok, durationMs) => metrics.exportFinished(trigger, ok, durationMs),
   });
-  const app = createApp(transformer, { readyTimeoutMs: config.readyTimeoutMs, apiKey: config.apiKey, exporter, logger, metrics, version: packageVersion() });
+  const app = createApp(transformer, {
+    readyTimeoutMs: config.readyTimeoutMs,
+    apiKey: config.apiKey,
+    corsOrigins: config.corsOrigins,
+    exporter,
+    logger,
+    metrics,
+    version: packageVersion(),
+  });
   return { store, transformer, exporter, metrics, app };
 }
 

@@ -15,12 +15,18 @@ export interface RunningService {
 /** The real app on a real socket (port 0), over the given store. */
 export async function startService(
   store: ObjectStore,
-  options: { sourcePrefix: string; nowMs?: number; outputKey?: string } & Partial<Pick<AppConfig, 'maxStalenessMs' | 'apiKey'>>,
+  options: { sourcePrefix: string; nowMs?: number; outputKey?: string } & Partial<Pick<AppConfig, 'maxStalenessMs' | 'apiKey' | 'corsOrigins'>>,
 ): Promise<RunningService> {
   const logger = createLogger('silent');
   const transformer = new UserDataTransformer({ store, sourcePrefix: options.sourcePrefix, now: options.nowMs ? () => options.nowMs! : undefined });
   const exporter = new Exporter(transformer, { outputKey: options.outputKey ?? 'processed_data/output.csv', logger });
-  const app = createApp(transformer, { maxStalenessMs: options.maxStalenessMs ?? 0, apiKey: options.apiKey ?? null, exporter, logger });
+  const app = createApp(transformer, {
+    maxStalenessMs: options.maxStalenessMs ?? 0,
+    apiKey: options.apiKey ?? null,
+    corsOrigins: options.corsOrigins,
+    exporter,
+    logger,
+  });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;

@@ -1,64 +1,92 @@
-import { randomBytes } from 'node:crypto';
-import type { RequestHandler } from 'express';
-import type { UserRow } from '../../model.js';
+import type { Request, RequestHandler, Response } from 'express';
+import type { UserFilters, UserRow } from '../../model.js';
 import { isUnfiltered } from '../../query/filters.js';
 import type { UserDataTransformer } from '../../UserDataTransformer.js';
-import { parseFilterQuery } from '../query.js';
+import { VersionedBodies, type ContentCoding } from '../bodyCache.js';
+import { chooseFormat, contentTypeOf, encodeAll, encoderFor, type RowEncoder } from '../formats.js';
+import { DATA_QUERY_SCHEMA, DEFAULT_PAGE_ROWS, encodeCursor, filterParameters, parseQuery, toFilters, type DataQuery, type Format } from '../query.js';
 
-/** `GET /data`: the matching users as a JSON array, in `user_id` order. */
+export { serializeRows } from '../formats.js';
+
+/** Rows encoded per write when a large answer is streamed: about 100 KB of JSON. */
+const STREAM_CHUNK_ROWS = 1_000;
+
+/** `GET /data`: the matching users in `user_id` order, whole or a page at a time, as JSON, CSV or NDJSON. */
 export function dataHandler(transformer: UserDataTransformer): RequestHandler {
-  const unfiltered = new UnfilteredBody();
-  // Rows are immutable (a change replaces the object), so a row's JSON can be kept as long as the
-  // row lives: a repeated filtered query joins cached strings instead of re-encoding each row.
-  // Bounded by the table: at most one string per row, dropped with the row.
+  const unfiltered = new VersionedBodies();
   const rowJson = new WeakMap<UserRow, string>();
-  return (req, res) => {
-    const filters = parseFilterQuery(req.query as Record<string, unknown>);
-    res.type('application/json');
-    if (isUnfiltered(filters)) {
-      const { etag, body } = unfiltered.get(transformer);
-      res.set('ETag', etag).send(body); // send() answers 304 when the client's copy matches
-      return;
+  return async (req, res) => {
+    const query = parseQuery(DATA_QUERY_SCHEMA, req.query as Record<string, unknown>);
+    const filters = toFilters(query);
+    const format = chooseFormat(req, query.format);
+    res.vary('Accept');
+    res.type(contentTypeOf(format));
+    if (query.limit !== undefined || query.cursor !== undefined) {
+      sendPage(req, res, transformer, { query, filters, format });
+    } else if (isUnfiltered(filters)) {
+      const table = transformer.table;
+      const cached = await unfiltered.get(table.version, format, chooseCoding(req), () => encodeAll(encoderFor(format), table.rows));
+      res.vary('Accept-Encoding').set('ETag', cached.etag);
+      if (cached.coding !== 'identity') res.set('Content-Encoding', cached.coding);
+      res.send(cached.body); // send() answers 304 when the client's copy matches
+    } else {
+      await streamRows(res, encoderFor(format, rowJson), transformer.rows(filters));
     }
-    res.send(serializeRows(transformer.rows(filters), rowJson));
   };
 }
 
-/**
- * The unfiltered answer is the same bytes until the table changes, so it is built once per table
- * version: a large `GET /data` costs a buffer write, and memory stays flat across requests.
- */
-class UnfilteredBody {
-  /** Distinguishes table versions of different processes behind one load balancer. */
-  readonly #instance = randomBytes(4).toString('hex');
-  #version = -1;
-  #body = Buffer.alloc(0);
-
-  get(transformer: UserDataTransformer): { etag: string; body: Buffer } {
-    const { version, rows } = transformer.table;
-    if (version !== this.#version) {
-      this.#body = Buffer.from(serializeRows(rows));
-      this.#version = version;
-    }
-    return { etag: `"${this.#instance}-${version}"`, body: this.#body };
-  }
+interface PageRequest {
+  query: DataQuery;
+  filters: UserFilters;
+  format: Format;
 }
 
-/**
- * The API's columns only, in their documented order; extra CSV columns stay out of the response.
- * Written field by field: no intermediate object per row, and only strings need JSON escaping.
- */
-export function serializeRows(rows: readonly UserRow[], cache?: WeakMap<UserRow, string>): string {
-  const parts = new Array<string>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    let json = cache?.get(r);
-    if (json === undefined) {
-      const img = r.img_path === null ? 'null' : JSON.stringify(r.img_path);
-      json = `{"user_id":${JSON.stringify(r.user_id)},"first_name":${JSON.stringify(r.first_name)},"last_name":${JSON.stringify(r.last_name)},"birthts":${r.birthts},"img_path":${img}}`;
-      cache?.set(r, json);
-    }
-    parts[i] = json;
+/** One page, with the total in `X-Total-Count` and, while rows follow, an RFC 8288 `Link` to the next. */
+function sendPage(req: Request, res: Response, transformer: UserDataTransformer, { query, filters, format }: PageRequest): void {
+  const limit = query.limit ?? DEFAULT_PAGE_ROWS;
+  const page = transformer.page({ ...filters, limit, after: query.cursor });
+  res.set('X-Total-Count', String(page.total));
+  const last = page.rows.at(-1);
+  if (page.hasMore && last) {
+    const params = filterParameters(query);
+    params.set('limit', String(limit));
+    params.set('format', format);
+    params.set('cursor', encodeCursor(last.user_id));
+    res.set('Link', `<${req.baseUrl}${req.path}?${params}>; rel="next"`);
   }
-  return `[${parts.join(',')}]`;
+  // Without the per-row JSON cache: a page is at most 10,000 rows, and a client paging through
+  // everything would otherwise leave a string for every row behind (about 40 MB per 100,000 users).
+  res.send(encodeAll(encoderFor(format), page.rows));
+}
+
+/** Small answers in one piece; large ones a chunk at a time, waiting whenever the socket is full. */
+async function streamRows(res: Response, encoder: RowEncoder, rows: readonly UserRow[]): Promise<void> {
+  if (rows.length <= STREAM_CHUNK_ROWS) {
+    res.send(encodeAll(encoder, rows));
+    return;
+  }
+  res.write(encoder.head);
+  for (let i = 0; i < rows.length; i += STREAM_CHUNK_ROWS) {
+    if (res.destroyed) return;
+    if (!res.write(encoder.encode(rows.slice(i, i + STREAM_CHUNK_ROWS), i > 0))) await drained(res);
+  }
+  res.end(encoder.tail);
+}
+
+/** Resolves on `drain`, or when the client has gone and no `drain` will come. */
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const onClose = () => resolve();
+    res.once('close', onClose);
+    res.once('drain', () => {
+      res.off('close', onClose);
+      resolve();
+    });
+  });
+}
+
+/** The client's preferred coding among those the cache makes (`identity` if it admits none). */
+function chooseCoding(req: Request): ContentCoding {
+  const coding = req.acceptsEncodings(['br', 'gzip', 'identity']);
+  return coding === 'br' || coding === 'gzip' ? coding : 'identity';
 }

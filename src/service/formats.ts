@@ -1,0 +1,89 @@
+import type { Request } from 'express';
+import { toCsv } from '../format/csv.js';
+import { DEFAULT_COLUMNS, type UserRow } from '../model.js';
+import { NotAcceptableError } from './httpErrors.js';
+import type { Format } from './query.js';
+
+/** Media types of the answer formats, in order of preference when the client has none. */
+export const MEDIA_TYPES: Readonly<Record<Format, string>> = {
+  json: 'application/json',
+  csv: 'text/csv',
+  ndjson: 'application/x-ndjson',
+};
+
+/**
+ * The answer format: `format=` when given, else the best match for the Accept header. A browser's
+ * usual Accept (HTML first, then any type at q=0.8) matches all three equally and gets JSON.
+ */
+export function chooseFormat(req: Request, explicit: Format | undefined): Format {
+  if (explicit) return explicit;
+  const types = Object.values(MEDIA_TYPES);
+  const picked = req.accepts(types);
+  const format = (Object.keys(MEDIA_TYPES) as Format[]).find((f) => MEDIA_TYPES[f] === picked);
+  if (!format) {
+    throw new NotAcceptableError(`GET /data answers ${types.join(', ')}; the Accept header admits none of them (or use format=json|csv|ndjson)`);
+  }
+  return format;
+}
+
+/** The Content-Type header of an answer in `format`. */
+export function contentTypeOf(format: Format): string {
+  return `${MEDIA_TYPES[format]}; charset=utf-8`;
+}
+
+/**
+ * Writes rows in one format, a chunk at a time: `head`, then `encode(chunk, continued)` for each
+ * chunk (`continued` for all but the first), then `tail`. Pieces join into one valid document.
+ */
+export interface RowEncoder {
+  readonly contentType: string;
+  readonly head: string;
+  readonly tail: string;
+  encode(rows: readonly UserRow[], continued: boolean): string;
+}
+
+const CSV_HEADER = toCsv([], DEFAULT_COLUMNS);
+
+/**
+ * Row JSON is cached per row object: rows are immutable (a change replaces the object), so a
+ * repeated query joins cached strings instead of re-encoding. Bounded by the table: at most one
+ * string per row, dropped with the row.
+ */
+export function encoderFor(format: Format, cache?: WeakMap<UserRow, string>): RowEncoder {
+  const contentType = contentTypeOf(format);
+  switch (format) {
+    case 'json':
+      return { contentType, head: '[', tail: ']', encode: (rows, continued) => (continued && rows.length > 0 ? ',' : '') + jsonRows(rows, cache).join(',') };
+    case 'ndjson':
+      return { contentType, head: '', tail: '', encode: (rows) => jsonRows(rows, cache).join('\n') + (rows.length > 0 ? '\n' : '') };
+    case 'csv':
+      // The output file's columns and quoting; every chunk without the header line toCsv starts with.
+      return { contentType, head: CSV_HEADER, tail: '', encode: (rows) => toCsv(rows, DEFAULT_COLUMNS).slice(CSV_HEADER.length) };
+  }
+}
+
+/** A whole document of the rows in one string. */
+export function encodeAll(encoder: RowEncoder, rows: readonly UserRow[]): string {
+  return encoder.head + encoder.encode(rows, false) + encoder.tail;
+}
+
+/** The rows as a JSON array, with the API's columns only (extra CSV columns stay out). */
+export function serializeRows(rows: readonly UserRow[], cache?: WeakMap<UserRow, string>): string {
+  return `[${jsonRows(rows, cache).join(',')}]`;
+}
+
+/** Written field by field: no intermediate object per row, and only strings need JSON escaping. */
+function jsonRows(rows: readonly UserRow[], cache: WeakMap<UserRow, string> | undefined): string[] {
+  const parts = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    let json = cache?.get(r);
+    if (json === undefined) {
+      const img = r.img_path === null ? 'null' : JSON.stringify(r.img_path);
+      json = `{"user_id":${JSON.stringify(r.user_id)},"first_name":${JSON.stringify(r.first_name)},"last_name":${JSON.stringify(r.last_name)},"birthts":${r.birthts},"img_path":${img}}`;
+      cache?.set(r, json);
+    }
+    parts[i] = json;
+  }
+  return parts;
+}
