@@ -139,8 +139,12 @@ describe.each(BACKENDS)('HTTP service on $name', ({ create }) => {
     expect(await get(`${svc.url}/users`)).toMatchObject({ status: 404, body: { error: { code: 'not_found', message: expect.stringContaining('/users') } } });
     const wrong = await get(`${svc.url}/stats`, { method: 'DELETE' });
     expect(wrong).toMatchObject({ status: 405, body: { error: { code: 'method_not_allowed' } } });
-    expect(wrong.headers.get('allow')).toBe('GET');
-    expect((await get(`${svc.url}/data`, { method: 'PUT' })).headers.get('allow')).toBe('GET, POST');
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+    expect((await get(`${svc.url}/data`, { method: 'PUT' })).headers.get('allow')).toBe('GET, POST, HEAD, OPTIONS');
+    const options = await get(`${svc.url}/data`, { method: 'OPTIONS' });
+    expect(options.status).toBe(204);
+    expect(options.headers.get('allow')).toBe('GET, POST, HEAD, OPTIONS');
+    expect(await get(`${svc.url}/docs/`, { method: 'DELETE' })).toMatchObject({ status: 405, body: { error: { code: 'method_not_allowed' } } });
   });
 
   it('with MAX_STALENESS_MS=0 every read sees the store as it is now', async () => {

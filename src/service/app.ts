@@ -1,12 +1,13 @@
 import compression from 'compression';
 import cors from 'cors';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { DEFAULT_MAX_STALENESS_MS, DEFAULT_READY_TIMEOUT_MS } from '../defaults.js';
 import { UdtError, describeError } from '../errors.js';
 import type { UserDataTransformer } from '../UserDataTransformer.js';
+import { boundedQuery, onlyMethods, parseQueryString, securityHeaders } from './edges.js';
 import type { Exporter } from './exporter.js';
 import type { Metrics } from './metrics.js';
 import { MethodNotAllowedError, NotFoundError } from './httpErrors.js';
@@ -68,6 +69,7 @@ export function createApp(transformer: UserDataTransformer, config: AppConfig): 
   // Express would hash every body for its ETag: megabytes per unfiltered answer. That one gets a
   // version-based ETag below instead.
   app.set('etag', false);
+  app.set('query parser', parseQueryString);
   app.use(
     pinoHttp({
       logger: config.logger,
@@ -76,6 +78,8 @@ export function createApp(transformer: UserDataTransformer, config: AppConfig): 
     }),
   );
   if (config.metrics) app.use(config.metrics.middleware());
+  app.use(boundedQuery());
+  app.use(securityHeaders());
   const origins = config.corsOrigins;
   if (origins === '*' || (origins && origins.length > 0)) {
     app.use(cors({ origin: origins === '*' ? '*' : [...origins], exposedHeaders: EXPOSED_HEADERS }));
@@ -99,19 +103,29 @@ export function createApp(transformer: UserDataTransformer, config: AppConfig): 
   app.get('/health/ready', readyHandler(transformer));
   if (config.metrics) app.get('/metrics', config.metrics.handler());
   app.get('/openapi.json', (_req, res) => void res.json(openapi));
-  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi));
+  app.use('/docs', onlyMethods(['GET', 'HEAD'], methodNotAllowed('/docs', ['GET'])), swaggerUi.serve, swaggerUi.setup(openapi));
 
   for (const [path, methods] of Object.entries(ROUTES)) {
-    app.all(path, (req, res) => {
-      res.set('Allow', methods.join(', '));
-      throw new MethodNotAllowedError(req.method, path, methods);
-    });
+    app.options(path, (_req, res) => void res.set('Allow', allowed(methods)).status(204).end());
+    app.all(path, methodNotAllowed(path, methods));
   }
   app.use((req) => {
     throw new NotFoundError(`no route for ${req.method} ${req.path}; see /docs for the API`);
   });
   app.use(errorHandler(config.logger));
   return app;
+}
+
+/** Every method a route answers: GET implies HEAD, and OPTIONS always works. */
+function allowed(methods: readonly string[]): string {
+  return [...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
+}
+
+function methodNotAllowed(path: string, methods: readonly string[]): RequestHandler {
+  return (req, res) => {
+    res.set('Allow', allowed(methods));
+    throw new MethodNotAllowedError(req.method, path, methods);
+  };
 }
 
 /** The middleware's choice (text, JSON, …), plus NDJSON, which its type list does not know. */

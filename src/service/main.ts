@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { UserDataTransformer } from '../UserDataTransformer.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import type { Exporter } from './exporter.js';
+import { answerClientErrors } from './edges.js';
 import { createLogger } from './logger.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 import { buildService, startRefreshing } from './wiring.js';
@@ -74,6 +75,7 @@ function main(): void {
       `listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,
     );
   });
+  answerClientErrors(server);
   server.on('error', (error) => {
     logger.fatal({ err: error }, 'cannot listen');
     process.exit(1);

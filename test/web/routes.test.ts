@@ -105,7 +105,7 @@ describe('GET /stats/ages, /sync and /output.csv', () => {
     for (const path of ['/stats/ages', '/sync', '/output.csv', '/']) {
       const res = await fetch(`${svc.url}${path}`, { method: 'DELETE' });
       expect(res.status).toBe(405);
-      expect(res.headers.get('allow')).toBe('GET');
+      expect(res.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
     }
   });
 });
@@ -144,14 +144,15 @@ describe('CORS', () => {
     }
   }
 
-  it('is off by default: no CORS headers, and preflights are not answered', async () => {
+  it('is off by default: no CORS headers, and preflights get no CORS answer', async () => {
     await withService(undefined, async (url) => {
       const res = await rawGet(`${url}/data?limit=2`, { origin: ORIGIN });
       expect(res.status).toBe(200);
       expect(res.headers['access-control-allow-origin']).toBeUndefined();
       const preflight = await rawGet(`${url}/data`, { origin: ORIGIN, 'access-control-request-method': 'POST' }, 'OPTIONS');
-      expect(preflight.status).toBe(405);
+      expect(preflight.status).toBe(204);
       expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+      expect(preflight.headers['access-control-allow-methods']).toBeUndefined();
     });
   });
 
