@@ -13,3 +13,5 @@ export const DEFAULT_IMAGE_EXTENSIONS: readonly string[] = ['png', 'jpg', 'jpeg'
 export const DEFAULT_CONCURRENCY = 16;
 /** S3 region; set explicitly so the client never asks the server. */
 export const DEFAULT_REGION = 'us-east-1';
+/** Deadline of each S3 request for connecting, the first byte and every pause between bytes. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
