@@ -7,7 +7,9 @@ const transformer = new UserDataTransformer({
   sourcePrefix: 'data/',
 });
 
-const report = await transformer.sync({ onProgress: ({ phase, done, total }) => phase === 'downloading' && done === total && console.error(`downloaded ${total} files`) });
+const report = await transformer.sync({
+  onProgress: ({ phase, done, total }) => phase === 'downloading' && done === total && console.error(`downloaded ${total} files`),
+});
 const adultsWithPhoto = transformer.aggregate({ imageExists: true, minAge: 30, maxAge: 60 });
 
 console.log(
