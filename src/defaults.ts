@@ -27,3 +27,5 @@ export const DEFAULT_MAX_STALENESS_MS = 5_000;
 export const DEFAULT_SNAPSHOT_KEY = 'processed_data/.snapshot/cache.v1.json.gz';
 /** Before the first load, the service's reads wait this long for it. */
 export const DEFAULT_READY_TIMEOUT_MS = 10_000;
+/** Deadline of each S3 request for connecting, the first byte and every pause between bytes. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;

@@ -5,7 +5,8 @@ export type { UserDataTransformerOptions, QueryOptions, FreshnessResult, LastSyn
 export { DEFAULT_COLUMNS, SYNC_REPORT_SCHEMA, SYNC_FAILURE_SCHEMA } from './model.js';
 export type { UserRow, UserFilters, SyncReport, SyncFailure, SyncProgress } from './model.js';
 export { DEFAULT_CONCURRENCY, DEFAULT_IMAGE_EXTENSIONS, DEFAULT_OUTPUT_KEY, DEFAULT_REGION, DEFAULT_SOURCE_PREFIX } from './defaults.js';
-export type { ObjectStore, ObjectInfo } from './storage/ObjectStore.js';
+export { DEFAULT_REQUEST_TIMEOUT_MS } from './defaults.js';
+export type { ObjectStore, ObjectInfo, GetOptions, ListOptions } from './storage/ObjectStore.js';
 export { createLocalStore, type LocalStoreOptions } from './storage/LocalStore.js';
 export { createMinioStore, type MinioStoreOptions } from './storage/MinioStore.js';
 export { ageInYears, utcDateKey } from './query/age.js';
@@ -16,4 +17,4 @@ export { MAX_PAGE_ROWS, type Page, type PageOptions } from './query/page.js';
 export { parseUserCsv, type ParseResult, type ParsedUser } from './parse/userCsv.js';
 export type { CsvOptions } from './format/csv.js';
 export type { DataFrame } from './format/dataframe.js';
-export { UdtError, InvalidInputError, OptionError, StoreUnavailableError, MissingPeerError } from './errors.js';
+export { UdtError, InvalidInputError, OptionError, StoreUnavailableError, IntegrityError, ObjectRejectedError, MissingPeerError } from './errors.js';

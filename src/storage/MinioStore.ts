@@ -1,13 +1,12 @@
-import http from 'node:http';
-import https from 'node:https';
-import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import * as Minio from 'minio';
-import { DEFAULT_CONCURRENCY, DEFAULT_REGION } from '../defaults.js';
-import { StoreUnavailableError, requiredOption } from '../errors.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_REGION, DEFAULT_REQUEST_TIMEOUT_MS } from '../defaults.js';
+import { StoreUnavailableError, UdtError, requiredOption } from '../errors.js';
+import { BodyCollector, clipKey } from './body.js';
+import { createDeadlineTransport, withCallSignal } from './httpTransport.js';
 import { watchBucket } from './minioWatch.js';
-import type { ObjectInfo, ObjectStore, WatchHandlers } from './ObjectStore.js';
-import { withRetry } from './retry.js';
+import type { GetOptions, ListOptions, ObjectInfo, ObjectStore, WatchHandlers } from './ObjectStore.js';
+import { raceAbort, withRetry } from './retry.js';
 
 export interface MinioStoreOptions {
   /** Endpoint URL, e.g. `http://localhost:9000` or `https://s3.eu-west-1.amazonaws.com`. Required. */
@@ -22,7 +21,11 @@ export interface MinioStoreOptions {
   region?: string;
   /** Keep-alive sockets to the endpoint; match the sync concurrency. Default 16. */
   maxSockets?: number;
-  /** A request with no bytes moving for this long is aborted and retried. Default 30 000 ms. */
+  /**
+   * Deadline of every request, on new and reused connections alike, for connecting, for the first
+   * byte of the answer and between any two bytes after it. A request past it is destroyed and
+   * retried like any transient failure. Default 10 000 ms.
+   */
   requestTimeoutMs?: number;
   /** Extra attempts after a failure that may be transient (socket error, timeout, 5xx). Default 3. */
   retries?: number;
@@ -35,26 +38,30 @@ export interface MinioStoreOptions {
   notifications?: boolean;
 }
 
-const DEFAULTS = { region: DEFAULT_REGION, maxSockets: DEFAULT_CONCURRENCY, requestTimeoutMs: 30_000, retries: 3, retryBaseDelayMs: 100 };
+/** The defaults of every optional `MinioStoreOptions` field. */
+export const MINIO_STORE_DEFAULTS = {
+  region: DEFAULT_REGION,
+  maxSockets: DEFAULT_CONCURRENCY,
+  requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+  retries: 3,
+  retryBaseDelayMs: 100,
+} as const satisfies Required<Omit<MinioStoreOptions, 'endpoint' | 'accessKey' | 'secretKey' | 'bucket' | 'notifications'>>;
+/** Keys per listing request, the S3 maximum. */
+const LIST_PAGE_KEYS = 1000;
 /** Codes the S3 protocol uses for a key or bucket that does not exist. */
 const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NotFound', 'NoSuchObject']);
+/** Longest cause quoted in an error message. */
+const MAX_CAUSE_CHARS = 120;
 
 /** MinIO, AWS S3 or any S3-compatible server, through the `minio` client. */
 export function createMinioStore(options: MinioStoreOptions): ObjectStore {
   for (const name of ['endpoint', 'accessKey', 'secretKey', 'bucket'] as const) {
     if (!options?.[name]) throw requiredOption('createMinioStore', name);
   }
-  const o = {
-    ...options,
-    region: options.region ?? DEFAULTS.region,
-    maxSockets: options.maxSockets ?? DEFAULTS.maxSockets,
-    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
-    retries: options.retries ?? DEFAULTS.retries,
-    retryBaseDelayMs: options.retryBaseDelayMs ?? DEFAULTS.retryBaseDelayMs,
-  };
+  const o = { ...MINIO_STORE_DEFAULTS, ...withoutUndefined(options) };
   const url = new URL(o.endpoint);
   const useSSL = url.protocol === 'https:';
-  const agent = createIdleTimeoutAgent(useSSL, o.maxSockets, o.requestTimeoutMs);
+  const transport = createDeadlineTransport(useSSL, o.maxSockets, o.requestTimeoutMs);
   const client = new Minio.Client({
     endPoint: url.hostname,
     port: url.port ? Number(url.port) : useSSL ? 443 : 80,
@@ -63,49 +70,66 @@ export function createMinioStore(options: MinioStoreOptions): ObjectStore {
     secretKey: o.secretKey,
     region: o.region,
     pathStyle: true,
-    transportAgent: agent,
+    transport,
     // Retries are ours (below): the client's own cover HTTP statuses only, not sockets.
     retryOptions: { disableRetry: true },
   });
   const bucket = o.bucket;
-  const retry = <T>(what: string, fn: () => Promise<T>) =>
-    withRetry(fn, { retries: o.retries, baseDelayMs: o.retryBaseDelayMs, isRetriable: isTransient }).catch((error: unknown) => {
-      throw new StoreUnavailableError(`s3 ${bucket}: cannot ${what}: ${describeS3Error(error)}`, { cause: error });
-    });
 
-  async function list(prefix: string): Promise<ObjectInfo[]> {
-    return retry(`list ${prefix}`, async () => {
-      const out: ObjectInfo[] = [];
-      for await (const item of client.listObjectsV2(bucket, prefix, true) as AsyncIterable<Minio.BucketItem>) {
-        if (item.name === undefined) continue; // a common prefix, only seen in non-recursive listings
-        out.push({ key: item.name, etag: item.etag, size: item.size, lastModified: item.lastModified });
-      }
-      return out;
+  /** Runs one call with retries; its requests die with `signal`, which then ends it at once. */
+  function call<T>(what: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const attempts = withCallSignal(signal, () => withRetry(fn, { retries: o.retries, baseDelayMs: o.retryBaseDelayMs, isRetriable: isTransient, signal }));
+    return raceAbort(attempts, signal).catch((error: unknown) => {
+      if (signal?.aborted) throw signal.reason;
+      if (error instanceof UdtError) throw error; // a refusal or a bad download: already says what happened
+      throw new StoreUnavailableError(`s3 ${bucket}: cannot ${what}: ${describeS3Error(error)}`, { cause: error });
     });
   }
 
-  async function get(key: string): Promise<Buffer | null> {
-    return retry(`get ${key}`, async () => {
-      let stream: Readable;
-      try {
-        stream = await client.getObject(bucket, key);
-      } catch (error) {
-        if (isNotFound(error)) return null;
-        throw error;
+  async function list(prefix: string, options: ListOptions = {}): Promise<ObjectInfo[]> {
+    const { signal, onProgress } = options;
+    const out: ObjectInfo[] = [];
+    let token = '';
+    do {
+      // One request per page, each with its own retries: a failure late in a long listing repeats
+      // one page, not the listing.
+      const page = await call(`list ${clipKey(prefix)}`, () => client.listObjectsV2Query(bucket, prefix, token, '', LIST_PAGE_KEYS, ''), signal);
+      for (const item of page.objects) {
+        if (item.name !== undefined) out.push({ key: item.name, etag: item.etag, size: item.size, lastModified: item.lastModified });
       }
-      const chunks: Buffer[] = [];
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks);
-    });
+      if (page.isTruncated && !page.nextContinuationToken) {
+        throw new StoreUnavailableError(`s3 ${bucket}: cannot list ${clipKey(prefix)}: a truncated page without a continuation token`);
+      }
+      token = page.isTruncated ? page.nextContinuationToken : '';
+      onProgress?.(out.length);
+    } while (token);
+    return out;
+  }
+
+  function get(key: string, options: GetOptions = {}): Promise<Buffer | null> {
+    return call(
+      `get ${clipKey(key)}`,
+      async () => {
+        let stream: Readable;
+        try {
+          stream = await client.getObject(bucket, key);
+        } catch (error) {
+          if (isNotFound(error)) return null;
+          throw error;
+        }
+        return readBody(stream, new BodyCollector(key, options));
+      },
+      options.signal,
+    );
   }
 
   async function put(key: string, body: Buffer | string, contentType: string): Promise<void> {
     const data = typeof body === 'string' ? Buffer.from(body) : body;
-    await retry(`put ${key}`, () => client.putObject(bucket, key, data, data.length, { 'Content-Type': contentType }));
+    await call(`put ${clipKey(key)}`, () => client.putObject(bucket, key, data, data.length, { 'Content-Type': contentType }));
   }
 
   async function ping(): Promise<void> {
-    const exists = await retry('reach the bucket', () => client.bucketExists(bucket));
+    const exists = await call('reach the bucket', () => client.bucketExists(bucket));
     if (!exists) throw new StoreUnavailableError(`s3 ${bucket}: bucket does not exist at ${o.endpoint}`);
   }
 
@@ -117,27 +141,27 @@ export function createMinioStore(options: MinioStoreOptions): ObjectStore {
     put,
     ping,
     ...(notifications && { watch: (prefix: string, handlers: WatchHandlers) => watchBucket(client, bucket, o.region, prefix, handlers) }),
-    close: async () => agent.destroy(),
+    close: async () => transport.destroy(),
   };
 }
 
 /**
- * A keep-alive agent whose sockets are destroyed after `idleMs` without traffic. The minio client
- * has no request timeout of its own, so this is what turns a stalled server into a retriable error.
+ * Reads an object's answer through the collector's bounds. The announced length is checked before
+ * any byte is read; leaving early destroys the stream, so the rest is never downloaded.
  */
-function createIdleTimeoutAgent(useSSL: boolean, maxSockets: number, idleMs: number): http.Agent {
-  const agent = useSSL ? new https.Agent({ keepAlive: true, maxSockets }) : new http.Agent({ keepAlive: true, maxSockets });
-  const withConnect = agent as unknown as { createConnection: (...args: unknown[]) => Socket };
-  const create = withConnect.createConnection.bind(agent);
-  withConnect.createConnection = (...args: unknown[]) => {
-    const socket = create(...args);
-    socket.setTimeout(idleMs, () => {
-      const error = Object.assign(new Error(`no data for ${idleMs} ms`), { code: 'ETIMEDOUT' });
-      socket.destroy(error);
-    });
-    return socket;
-  };
-  return agent;
+async function readBody(stream: Readable, body: BodyCollector): Promise<Buffer> {
+  try {
+    const length = Number((stream as { headers?: Record<string, unknown> }).headers?.['content-length'] ?? NaN);
+    if (Number.isFinite(length)) body.announce(length);
+    for await (const chunk of stream) body.add(chunk as Buffer);
+    return body.finish();
+  } finally {
+    stream.destroy();
+  }
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 function isNotFound(error: unknown): boolean {
@@ -145,7 +169,8 @@ function isNotFound(error: unknown): boolean {
 }
 
 function isTransient(error: unknown): boolean {
-  const e = error as { code?: unknown; statusCode?: unknown; $metadata?: unknown } | undefined;
+  if (error instanceof UdtError) return false; // refusals and integrity failures wait for the next sync
+  const e = error as { code?: unknown; statusCode?: unknown } | undefined;
   const status = Number(e?.statusCode ?? NaN);
   if (!Number.isNaN(status)) return status >= 500 || status === 408 || status === 429;
   const code = String(e?.code ?? '');
@@ -156,5 +181,9 @@ function isTransient(error: unknown): boolean {
 function describeS3Error(error: unknown): string {
   const e = error as { code?: unknown; message?: unknown } | undefined;
   const code = typeof e?.code === 'string' ? `${e.code}: ` : '';
-  return `${code}${String(e?.message ?? error)}`;
+  const message = String(e?.message ?? error);
+  // The client reports the statuses it does not parse as "Request failed after 0 retries: …".
+  const status = /Retryable HTTP status: (\d+)/.exec(message)?.[1];
+  const text = status ? `HTTP ${status}` : `${code}${message}`;
+  return text.length > MAX_CAUSE_CHARS ? `${text.slice(0, MAX_CAUSE_CHARS)}…` : text;
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { StoreUnavailableError, describeError } from '../errors.js';
 import type { SyncProgress, SyncReport } from '../model.js';
 import { EMPTY_TABLE, buildTable, type UserTable } from '../query/table.js';
@@ -86,6 +87,8 @@ export class Syncer {
   async #run(onProgress?: (progress: SyncProgress) => void): Promise<SyncReport> {
     const startedAtMs = this.#now();
     const controller = new AbortController();
+    // Every download in flight listens for the deadline: as many listeners as the concurrency.
+    setMaxListeners(0, controller.signal);
     const timer = setTimeout(() => controller.abort(this.#timeoutError()), this.#timeoutMs);
     try {
       const ctx = this.#context({ nowMs: startedAtMs, onProgress, signal: controller.signal });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IntegrityError, ObjectRejectedError } from '../../src/errors.js';
 import type { ObjectStore } from '../../src/storage/ObjectStore.js';
 
 export interface ContractContext {
@@ -42,13 +43,13 @@ export function describeStoreContract(name: string, create: () => Promise<Contra
       expect((await store.get(`${run}rt/blob.bin`))?.equals(body)).toBe(true);
     });
 
-    it('lists keys under the prefix only, at any depth, sorted, with size and etag', async () => {
+    it('lists keys under the prefix only, at any depth, with size and etag', async () => {
       await store.put(`${run}ls/b.csv`, 'bb', 'text/csv');
       await store.put(`${run}ls/a.csv`, 'a', 'text/csv');
       await store.put(`${run}ls/deep/c.png`, 'ccc', 'image/png');
       await store.put(`${run}lsx/other.csv`, 'x', 'text/csv');
       const listed = await store.list(`${run}ls/`);
-      expect(listed.map((o) => [o.key, o.size])).toEqual([
+      expect(listed.map((o) => [o.key, o.size]).sort()).toEqual([
         [`${run}ls/a.csv`, 1],
         [`${run}ls/b.csv`, 2],
         [`${run}ls/deep/c.png`, 3],
@@ -78,15 +79,57 @@ export function describeStoreContract(name: string, create: () => Promise<Contra
       for (const key of keys) expect((await store.get(key))?.toString()).toBe(key);
     });
 
-    it('lists more than 1000 keys without losing or repeating any', async () => {
+    it('lists more than 1000 keys without losing or repeating any, reporting progress', async () => {
       const count = 1_203;
       const limit = pLimit(32);
       const keys = Array.from({ length: count }, (_, i) => `${run}many/${String(i).padStart(5, '0')}.csv`);
       await Promise.all(keys.map((key) => limit(() => store.put(key, 'x', 'text/csv'))));
-      const listed = (await store.list(`${run}many/`)).map((o) => o.key);
+      const progress: number[] = [];
+      const listed = (await store.list(`${run}many/`, { onProgress: (n) => progress.push(n) })).map((o) => o.key);
       expect(listed).toHaveLength(count);
       expect(new Set(listed).size).toBe(count);
-      expect(listed).toEqual(keys);
+      expect(listed.sort()).toEqual(keys);
+      // Now and then, not per object: at least once, never backwards, ending at the full count.
+      expect(progress.length).toBeGreaterThan(0);
+      expect(progress.length).toBeLessThan(count / 100);
+      expect([...progress].sort((a, b) => a - b)).toEqual(progress);
+      expect(progress.at(-1)).toBe(count);
+    });
+
+    it("stops a listing aborted half-way with the signal's reason", async () => {
+      const controller = new AbortController();
+      const reason = new Error('listing no longer wanted');
+      const listing = store.list(`${run}many/`, { signal: controller.signal, onProgress: () => controller.abort(reason) });
+      await expect(listing).rejects.toBe(reason);
+    });
+
+    it("rejects with the signal's reason when the signal is already aborted", async () => {
+      await store.put(`${run}abort/a.csv`, 'a', 'text/csv');
+      const reason = new Error('shutting down');
+      const signal = AbortSignal.abort(reason);
+      await expect(store.get(`${run}abort/a.csv`, { signal })).rejects.toBe(reason);
+      await expect(store.list(`${run}abort/`, { signal })).rejects.toBe(reason);
+    });
+
+    it('refuses an object larger than maxBytes, and accepts one of exactly that size', async () => {
+      const key = `${run}bounded/big.bin`;
+      const body = randomBytes(20_000);
+      await store.put(key, body, 'application/octet-stream');
+      const error = await store.get(key, { maxBytes: 19_999 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ObjectRejectedError);
+      expect((error as Error).message).toMatch(/19999-byte limit/);
+      expect((await store.get(key, { maxBytes: 20_000 }))?.equals(body)).toBe(true);
+    });
+
+    it('fails a download whose length differs from the listed size, and checks the listed etag', async () => {
+      const key = `${run}sized/u.csv`;
+      await store.put(key, 'first_name\nAda\n', 'text/csv');
+      const [listed] = await store.list(`${run}sized/`);
+      const error = await store.get(key, { expectedSize: listed!.size + 1 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(IntegrityError);
+      expect((error as Error).message).not.toContain('Ada');
+      const body = await store.get(key, { expectedSize: listed!.size, expectedEtag: listed!.etag, maxBytes: listed!.size });
+      expect(body?.toString()).toBe('first_name\nAda\n');
     });
   });
 }

@@ -1,8 +1,10 @@
-import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile, mkdir, symlink, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { StoreUnavailableError } from '../../src/errors.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ObjectRejectedError, StoreUnavailableError } from '../../src/errors.js';
 import { createLocalStore } from '../../src/storage/LocalStore.js';
 import { describeStoreContract } from './contract.js';
 
@@ -58,3 +60,108 @@ describe('local folder store specifics', () => {
     expect(() => createLocalStore({ root: '' })).toThrow(/missing required option `root`/);
   });
 });
+
+describe('local folder store: links and special files', () => {
+  let base: string;
+  let root: string;
+  let outside: string;
+  beforeEach(async () => {
+    base = await mkdtemp(path.join(tmpdir(), 'udt-links-'));
+    root = path.join(base, 'root');
+    outside = path.join(base, 'outside');
+    await mkdir(path.join(root, 'data'), { recursive: true });
+    await mkdir(outside);
+    await writeFile(path.join(outside, 'secret.csv'), 'first_name\nTOP-SECRET-VALUE\n');
+  });
+  afterEach(async () => {
+    unblockFifoReaders(path.join(root, 'data', 'pipe.csv'));
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it('lists and reads a link to a file inside the root', async () => {
+    await mkdir(path.join(root, 'archive'));
+    await writeFile(path.join(root, 'archive', '1.csv'), 'first_name\nAda\n');
+    await symlink(path.join('..', 'archive', '1.csv'), path.join(root, 'data', '1.csv'));
+    const store = createLocalStore({ root });
+    const [listed] = await store.list('data/');
+    expect(listed).toMatchObject({ key: 'data/1.csv', size: 15 });
+    expect((await store.get('data/1.csv', { expectedSize: 15 }))?.toString()).toBe('first_name\nAda\n');
+  });
+
+  it('refuses a link to a file outside the root without revealing the file or its path', async () => {
+    await symlink(path.join(outside, 'secret.csv'), path.join(root, 'data', 'leak.csv'));
+    const error = await createLocalStore({ root })
+      .get('data/leak.csv')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ObjectRejectedError);
+    expect((error as Error).message).toMatch(/a link to a file outside the store root/);
+    expect((error as Error).message).not.toContain('TOP-SECRET');
+    expect((error as Error).message).not.toContain(outside);
+  });
+
+  it('refuses a link to /proc/self/environ and never shows its content', async () => {
+    await symlink('/proc/self/environ', path.join(root, 'data', 'env.csv'));
+    const error = await createLocalStore({ root })
+      .get('data/env.csv')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ObjectRejectedError);
+    const message = (error as Error).message;
+    expect(message.length).toBeLessThan(200);
+    expect(message).not.toContain('/proc');
+    for (const [name, value] of Object.entries(process.env)) {
+      if (value && value.length > 3) expect(message).not.toContain(`${name}=${value}`);
+    }
+  });
+
+  it('refuses a FIFO without waiting for a writer, and does not list it', async () => {
+    execFileSync('mkfifo', [path.join(root, 'data', 'pipe.csv')]);
+    const store = createLocalStore({ root });
+    const error = await store.get('data/pipe.csv').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ObjectRejectedError);
+    expect((error as Error).message).toMatch(/not a regular file \(a FIFO\)/);
+    expect(await store.list('data/')).toEqual([]);
+  }, 3_000);
+
+  it('refuses a file larger than maxBytes from its size alone', async () => {
+    // Sparse: 4 GiB on paper, no disk used; reading it whole would take gigabytes of memory.
+    const huge = path.join(root, 'data', 'huge.csv');
+    await writeFile(huge, '');
+    await truncate(huge, 4 * 1024 ** 3);
+    const error = await createLocalStore({ root })
+      .get('data/huge.csv', { maxBytes: 1024 * 1024 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ObjectRejectedError);
+    expect((error as Error).message).toMatch(/4294967296 bytes, more than the 1048576-byte limit/);
+  }, 3_000);
+
+  it('does not walk a linked folder that leads out of the root', async () => {
+    await writeFile(path.join(root, 'data', 'own.csv'), 'x');
+    await symlink(outside, path.join(root, 'data', 'elsewhere'));
+    const store = createLocalStore({ root });
+    expect((await store.list('data/')).map((o) => o.key)).toEqual(['data/own.csv']);
+    expect((await store.list('')).map((o) => o.key)).toEqual(['data/own.csv']);
+  });
+
+  it('refuses to list a prefix whose folder is itself a link out of the root', async () => {
+    await symlink(outside, path.join(root, 'linked'));
+    const error = await createLocalStore({ root })
+      .list('linked/')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toMatch(/linked\/ is a link to a folder outside the store root/);
+  });
+
+  it('treats a link to nothing as a missing object', async () => {
+    await symlink(path.join(root, 'nowhere.csv'), path.join(root, 'data', 'dangling.csv'));
+    expect(await createLocalStore({ root }).get('data/dangling.csv')).toBeNull();
+  });
+});
+
+/** A reader stuck opening a FIFO (a store that blocks) is released by a writer showing up. */
+function unblockFifoReaders(fifo: string): void {
+  try {
+    closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+  } catch {
+    // No reader waiting, or no FIFO: nothing to release.
+  }
+}

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StoreUnavailableError } from '../../src/errors.js';
-import { startFaultProxy, type FaultProxy } from '../support/faultProxy.js';
+import { createHash } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { IntegrityError, StoreUnavailableError } from '../../src/errors.js';
+import { SHORT_BY_BYTES, startFaultProxy, type FaultProxy } from '../support/faultProxy.js';
 import { createTestBucket, rawClient, s3Endpoint, testStore } from '../support/s3.js';
 import { describeStoreContract } from './contract.js';
 
@@ -65,4 +66,105 @@ describe('S3 store specifics', () => {
     await expect(store.ping()).rejects.toThrow(/bucket does not exist/);
     await store.close();
   });
+});
+
+describe('S3 store under a failing network', () => {
+  const body = 'first_name,last_name,birthts\nAda,Lovelace,0\n';
+  const md5 = createHash('md5').update(body).digest('hex');
+  let bucket: string;
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    bucket = await createTestBucket();
+    for (let i = 0; i < 20; i++) await rawClient().putObject(bucket, `src/${i}.csv`, Buffer.from(body));
+  });
+  beforeEach(async () => {
+    proxy = await startFaultProxy(s3Endpoint());
+  });
+  afterEach(() => proxy.close());
+
+  it('gives up on a server that stalls after warming up, also on reused connections, and recovers when it heals', async () => {
+    const timeoutMs = 300;
+    const attempts = 3;
+    const store = testStore(bucket, { endpoint: proxy.endpoint, maxSockets: 2, requestTimeoutMs: timeoutMs, retries: attempts - 1, retryBaseDelayMs: 1 });
+    for (let i = 0; i < 4; i++) expect((await store.get(`src/${i}.csv`))?.toString()).toBe(body);
+    expect(proxy.connections).toBe(1); // the warm-up went over one keep-alive connection
+    proxy.stallAfter(0);
+    const started = performance.now();
+    const results = await Promise.allSettled([0, 1, 2, 3].map((i) => store.get(`src/${i}.csv`)));
+    const elapsedMs = performance.now() - started;
+    for (const r of results) {
+      expect(r.status).toBe('rejected');
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+      expect(String((r as PromiseRejectedResult).reason.message)).toMatch(/nothing received for 300 ms/);
+    }
+    // Two sockets serve four calls of three attempts each: about 6 deadlines in a row, not forever.
+    expect(elapsedMs).toBeLessThan(timeoutMs * attempts * 2 * 3);
+    proxy.heal();
+    const healed = await Promise.all([0, 1, 2, 3].map((i) => store.get(`src/${i}.csv`)));
+    expect(healed.map(String)).toEqual([body, body, body, body]);
+    await store.close();
+  }, 10_000);
+
+  it('releases the socket of every 5xx answer with a body, so a small pool keeps moving', async () => {
+    // A long deadline: only releasing the sockets, not timing them out, lets this finish.
+    const store = testStore(bucket, { endpoint: proxy.endpoint, maxSockets: 1, requestTimeoutMs: 30_000, retries: 0 });
+    proxy.inject('error503body', Infinity);
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => store.get(`src/${i}.csv`)));
+    expect(results.every((r) => r.status === 'rejected' && r.reason instanceof StoreUnavailableError)).toBe(true);
+    proxy.heal();
+    expect((await store.get('src/0.csv'))?.toString()).toBe(body);
+    expect(proxy.connections).toBe(1); // every error body was read off and its connection reused
+    await store.close();
+  }, 8_000);
+
+  it('fails a body cut short behind a matching Content-Length, without retrying it', async () => {
+    const store = testStore(bucket, { endpoint: proxy.endpoint, retryBaseDelayMs: 1 });
+    proxy.inject('short', Infinity, 'src/5.csv');
+    const plain = await store.get('src/5.csv');
+    expect(plain?.length).toBe(body.length - SHORT_BY_BYTES); // nothing at the HTTP level shows it
+    const sized = await store.get('src/5.csv', { expectedSize: body.length }).catch((e: unknown) => e);
+    expect(sized).toBeInstanceOf(IntegrityError);
+    expect((sized as Error).message).toMatch(/bytes arrived but the listing said/);
+    const hashed = await store.get('src/5.csv', { expectedEtag: md5 }).catch((e: unknown) => e);
+    expect(hashed).toBeInstanceOf(IntegrityError);
+    expect(proxy.requests.filter((r) => r.url.includes('src/5.csv'))).toHaveLength(3);
+    await store.close();
+  });
+
+  it('detects a body whose MD5 differs from the expected etag', async () => {
+    const store = testStore(bucket, { endpoint: proxy.endpoint });
+    const [listed] = await store.list('src/7.csv');
+    expect(listed?.etag).toBe(md5);
+    await rawClient().putObject(bucket, 'src/7.csv', Buffer.from(body.replace('Ada', 'Eve')));
+    const error = await store.get('src/7.csv', { expectedEtag: listed!.etag, expectedSize: listed!.size }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect((error as Error).message).toMatch(/MD5 [0-9a-f]{32} differs from the listed etag/);
+    expect((error as Error).message).not.toContain('Eve');
+    await rawClient().putObject(bucket, 'src/7.csv', Buffer.from(body));
+    await store.close();
+  });
+
+  it('retries GETs whose connections are cut now and then', async () => {
+    const store = testStore(bucket, { endpoint: proxy.endpoint, maxSockets: 4, retries: 3, retryBaseDelayMs: 1 });
+    proxy.resetEvery(3);
+    const bodies = await Promise.all(Array.from({ length: 20 }, (_, i) => store.get(`src/${i}.csv`, { expectedEtag: md5 })));
+    expect(bodies.every((b) => b?.toString() === body)).toBe(true);
+    expect(proxy.resets).toBeGreaterThanOrEqual(6);
+    await store.close();
+  });
+
+  it('ends a hanging download or listing at once when its signal aborts, and frees its socket', async () => {
+    const store = testStore(bucket, { endpoint: proxy.endpoint, maxSockets: 1, requestTimeoutMs: 30_000 });
+    proxy.stallAfter(0);
+    for (const call of [(signal: AbortSignal) => store.get('src/1.csv', { signal }), (signal: AbortSignal) => store.list('src/', { signal })]) {
+      const controller = new AbortController();
+      const reason = new Error('no longer needed');
+      const pending = call(controller.signal);
+      setTimeout(() => controller.abort(reason), 50);
+      await expect(pending).rejects.toBe(reason);
+    }
+    proxy.heal();
+    expect((await store.get('src/1.csv'))?.toString()).toBe(body); // the pool's one socket is free again
+    await store.close();
+  }, 5_000);
 });

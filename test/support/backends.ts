@@ -30,7 +30,7 @@ export const BACKENDS: BackendFactory[] = [
       const real = createLocalStore({ root });
       const downloads: string[] = [];
       // Records reads on the way through to the real store.
-      const store: ObjectStore = { ...real, get: (key) => (downloads.push(key), real.get(key)) };
+      const store: ObjectStore = { ...real, get: (key, options) => (downloads.push(key), real.get(key, options)) };
       return {
         store,
         async write(key, body) {

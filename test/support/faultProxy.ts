@@ -1,19 +1,42 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Fault = 'error500' | 'reset' | 'hang';
+/**
+ * - `error500`: a 500 with a short XML body.
+ * - `error503body`: a 503 with a sizeable XML body, which the client must read or drop.
+ * - `reset`: the connection is cut before any answer.
+ * - `hang`: the request is accepted and never answered.
+ * - `short`: the real answer with its body cut short by 3 bytes and a Content-Length to match, so
+ *   nothing at the HTTP level looks wrong.
+ */
+export type Fault = 'error500' | 'error503body' | 'reset' | 'hang' | 'short';
+
+/** Bytes in the body of an `error503body` answer: more than a socket hands over in one read. */
+export const ERROR_BODY_BYTES = 64 * 1024;
+/** Bytes a `short` answer lacks. */
+export const SHORT_BY_BYTES = 3;
 
 /**
- * An HTTP proxy in front of the real S3 test server that can break the next N requests in a chosen
- * way: answer 500, cut the connection, or never answer. Lets tests see real client behaviour
- * under faults without stubbing the client.
+ * An HTTP proxy in front of the real S3 test server that breaks requests in chosen ways. Lets tests
+ * see real client behaviour under faults without stubbing the client.
  */
 export interface FaultProxy {
   endpoint: string;
   /** Requests that reached the proxy, faulty or not. */
   requests: { method: string; url: string }[];
+  /** TCP connections the proxy accepted so far. */
+  readonly connections: number;
+  /** Requests broken so far by `resetEvery`. */
+  readonly resets: number;
   /** Breaks the next `count` requests (Infinity: until `heal`) whose URL contains `urlPart`. */
   inject(fault: Fault, count?: number, urlPart?: string): void;
+  /**
+   * Answers the next `warmUp` requests, then accepts every request (on new and already open
+   * keep-alive connections alike) and never answers, until `heal`.
+   */
+  stallAfter(warmUp: number): void;
+  /** Cuts the connection of every `every`-th GET until `heal`. */
+  resetEvery(every: number): void;
   heal(): void;
   close(): Promise<void>;
 }
@@ -23,45 +46,97 @@ export async function startFaultProxy(targetEndpoint: string): Promise<FaultProx
   let fault: Fault | null = null;
   let remaining = 0;
   let only = '';
+  let stallAfter = Infinity;
+  let resetEvery = 0;
+  let gets = 0;
+  let resets = 0;
+  let connections = 0;
   const requests: FaultProxy['requests'] = [];
+
+  function pickFault(req: http.IncomingMessage): Fault | null {
+    if (req.method === 'GET' && resetEvery > 0 && ++gets % resetEvery === 0) {
+      resets++;
+      return 'reset';
+    }
+    if (stallAfter <= 0) return 'hang';
+    stallAfter--;
+    if (!fault || remaining <= 0 || !(req.url ?? '').includes(only)) return null;
+    const f = fault;
+    if (--remaining === 0) fault = null;
+    return f;
+  }
+
   const server = http.createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '' });
-    if (fault && remaining > 0 && (req.url ?? '').includes(only)) {
-      remaining--;
-      const f = fault;
-      if (remaining === 0) fault = null;
-      if (f === 'error500') {
-        res.writeHead(500, { 'content-type': 'application/xml' });
-        res.end('<?xml version="1.0"?><Error><Code>InternalError</Code><Message>injected</Message></Error>');
-      } else if (f === 'reset') {
-        req.socket.destroy();
-      }
-      return; // 'hang': never answer
-    }
-    const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
+    const f = pickFault(req);
+    if (f === 'error500' || f === 'error503body') return answerError(res, f);
+    if (f === 'reset') return void req.socket.destroy();
+    if (f === 'hang') return; // never answer; the connection stays open
+    forward(target, req, res, f === 'short');
   });
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
+    get connections() {
+      return connections;
+    },
+    get resets() {
+      return resets;
+    },
     inject(f, count = 1, urlPart = '') {
       fault = f;
       remaining = count;
       only = urlPart;
     },
+    stallAfter(warmUp) {
+      stallAfter = warmUp;
+    },
+    resetEvery(every) {
+      resetEvery = every;
+      gets = 0;
+    },
     heal() {
       fault = null;
       remaining = 0;
+      stallAfter = Infinity;
+      resetEvery = 0;
     },
     close: () => {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function answerError(res: http.ServerResponse, f: 'error500' | 'error503body'): void {
+  const status = f === 'error500' ? 500 : 503;
+  const code = f === 'error500' ? 'InternalError' : 'SlowDown';
+  const padding = f === 'error503body' ? `<Detail>${'x'.repeat(ERROR_BODY_BYTES)}</Detail>` : '';
+  const body = `<?xml version="1.0"?><Error><Code>${code}</Code><Message>injected</Message>${padding}</Error>`;
+  res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** Passes the request to the real server; with `short`, drops the last bytes of a 200 body. */
+function forward(target: URL, req: http.IncomingMessage, res: http.ServerResponse, short: boolean): void {
+  const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+    if (!short || up.statusCode !== 200) {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    up.on('data', (chunk: Buffer) => chunks.push(chunk));
+    up.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const cut = body.subarray(0, Math.max(0, body.length - SHORT_BY_BYTES));
+      res.writeHead(200, { ...up.headers, 'content-length': String(cut.length) });
+      res.end(cut);
+    });
+  });
+  upstream.on('error', () => res.destroy());
+  req.pipe(upstream);
 }
