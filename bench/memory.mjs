@@ -5,7 +5,7 @@
 // Prints `{"users":N,"baseline":{...},"synced":{...}}`: process memory with the library loaded
 // and nothing cached, then after a cold and a warm sync.
 import { UserDataTransformer } from '../dist/index.js';
-import { CONCURRENCY, SOURCE_PREFIX, openStore } from './lib/stores.mjs';
+import { CONCURRENCY, SYNC_TIMEOUT_MS, SOURCE_PREFIX, openStore } from './lib/stores.mjs';
 
 if (typeof globalThis.gc !== 'function') {
   console.error('memory.mjs needs node --expose-gc');
@@ -29,7 +29,7 @@ async function settledMemory() {
 
 // Opening the store before the baseline keeps its client and agent out of the per-user figure.
 const store = openStore(spec);
-const transformer = new UserDataTransformer({ store, sourcePrefix: SOURCE_PREFIX, concurrency: CONCURRENCY });
+const transformer = new UserDataTransformer({ store, sourcePrefix: SOURCE_PREFIX, concurrency: CONCURRENCY, syncTimeoutMs: SYNC_TIMEOUT_MS });
 const baseline = await settledMemory();
 await transformer.sync();
 const warm = await transformer.sync();

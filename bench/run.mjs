@@ -4,6 +4,8 @@
 //
 //   npm run bench                      # builds dist/ first, then the default sizes
 //   node bench/run.mjs --sizes 1000 --runs 1
+//   node bench/run.mjs --sizes 10000,100000,1000000   # adds a million users (~1.5M files, ~6 GB of
+//                                      # disk under the temp folder; seeding alone takes a minute or more)
 //
 // Options: --sizes 10000,100000  --runs 3  --stores local,s3  --s3-max-users 10000
 //          --memory-runs 1  --query-stores local  --load-seconds 5  --connections 4
@@ -125,6 +127,8 @@ function machine() {
     memoryBytes: os.totalmem(),
     node: process.version,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
+    // The machine may be shared: the load before the run says how much of it the bench had.
+    loadAverageAtStart: os.loadavg(),
   };
 }
 

@@ -7,7 +7,7 @@
 // `{ type: 'memory' }` is answered with memory as it is and after full GCs.
 import { UserDataTransformer } from '../dist/index.js';
 import { Exporter, createApp, createLogger } from '../dist/service/index.js';
-import { CONCURRENCY, OUTPUT_KEY, SOURCE_PREFIX, openStore } from './lib/stores.mjs';
+import { CONCURRENCY, SYNC_TIMEOUT_MS, OUTPUT_KEY, SOURCE_PREFIX, openStore } from './lib/stores.mjs';
 
 // An hour: every request in a load run is answered from the cache, none waits on a sync.
 const MAX_STALENESS_MS = 3_600_000;
@@ -20,7 +20,7 @@ if (!spec) {
 
 const logger = createLogger('silent');
 const store = openStore(spec);
-const transformer = new UserDataTransformer({ store, sourcePrefix: SOURCE_PREFIX, concurrency: CONCURRENCY });
+const transformer = new UserDataTransformer({ store, sourcePrefix: SOURCE_PREFIX, concurrency: CONCURRENCY, syncTimeoutMs: SYNC_TIMEOUT_MS });
 const exporter = new Exporter(transformer, { outputKey: OUTPUT_KEY, logger });
 const app = createApp(transformer, { maxStalenessMs: MAX_STALENESS_MS, apiKey: null, exporter, logger });
 const report = await transformer.sync();

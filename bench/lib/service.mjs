@@ -83,6 +83,10 @@ export async function measureMemory(spec, runs) {
       // Committed by V8 but not in use: what separates RSS from the live heap.
       heapCommittedPerUser: (synced.heapTotal - baseline.heapTotal) / users,
       externalPerUser: (synced.external - baseline.external) / users,
+      syncedRss: synced.rss,
+      syncedHeap: synced.heapUsed,
+      // How much resident memory each byte of heap the cache holds costs once the sync is over.
+      rssOverHeap: (synced.rss - baseline.rss) / (synced.heapUsed - baseline.heapUsed),
     });
   }
   const pick = (field) => summary(samples.map((s) => s[field]));
@@ -94,5 +98,8 @@ export async function measureMemory(spec, runs) {
     heapPerUser: pick('heapPerUser'),
     heapCommittedPerUser: pick('heapCommittedPerUser'),
     externalPerUser: pick('externalPerUser'),
+    syncedRss: median(samples.map((s) => s.syncedRss)),
+    syncedHeap: median(samples.map((s) => s.syncedHeap)),
+    rssOverHeap: pick('rssOverHeap'),
   };
 }

@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setImmediate } from 'node:timers';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -29,6 +29,26 @@ export async function timed(fn) {
   const started = performance.now();
   const value = await fn();
   return { ms: performance.now() - started, value };
+}
+
+/** Sampling period of the event-loop monitor: a block shorter than this may go unseen. */
+const LOOP_RESOLUTION_MS = 5;
+
+/**
+ * `timed`, plus the longest the event loop was blocked meanwhile (ms): what a service running
+ * the same operation would add to the latency of every request that arrives during it.
+ */
+export async function timedWithBlocking(fn) {
+  const histogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  histogram.enable();
+  try {
+    const result = await timed(fn);
+    // Let the monitor's timer fire once more, so a block at the very end is counted too.
+    await new Promise((resolve) => setTimeout(resolve, 2 * LOOP_RESOLUTION_MS));
+    return { ...result, maxBlockMs: histogram.max / 1e6 };
+  } finally {
+    histogram.disable();
+  }
 }
 
 // `npm run bench` starts node without --expose-gc; enabling the flag at run time and fetching gc

@@ -7,6 +7,8 @@ export const SOURCE_PREFIX = 'source_data/';
 export const OUTPUT_KEY = 'processed_data/output.csv';
 /** The transformer's default download concurrency; the limit loop uses the same. */
 export const CONCURRENCY = 16;
+/** Long enough for a cold sync of a million users on a busy machine: the bench measures, it does not cancel. */
+export const SYNC_TIMEOUT_MS = 3_600_000;
 
 export function localSpec(root) {
   return { kind: 'local', root };
