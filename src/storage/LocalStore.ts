@@ -1,24 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import pLimit from 'p-limit';
 import { InvalidInputError, StoreUnavailableError, UdtError, requiredOption } from '../errors.js';
 import { clipKey } from './body.js';
-import { isInside, readInsideRoot } from './localRead.js';
+import { listFolder } from './localList.js';
+import { answerOf, isInside } from './localRead.js';
+import { LocalReader } from './localReader.js';
 import { watchLocalFolder } from './localWatch.js';
 import type { GetOptions, ListOptions, ObjectInfo, ObjectStore } from './ObjectStore.js';
-import { raceAbort } from './retry.js';
 
 export interface LocalStoreOptions {
   /** Folder that plays the bucket; keys are paths relative to it, with `/` separators. Required. */
   root: string;
-  /** How many `stat` calls a listing runs at once. Default 64. */
+  /**
+   * No longer used: a listing now runs its `stat` calls one after the other on a worker thread,
+   * which is faster than any number of them in flight on the event loop. Accepted and ignored.
+   */
   statConcurrency?: number;
 }
 
-const DEFAULT_STAT_CONCURRENCY = 64;
-/** A listing reports progress after this many more objects, and once at the end. */
-const PROGRESS_EVERY_OBJECTS = 1000;
 /** Infix of in-progress writes; listings skip such files. */
 const TEMP_MARKER = '.udt-tmp-';
 /** A key segment that would climb out of the root. */
@@ -28,13 +28,14 @@ const UNSAFE_SEGMENT = /^\.\.?$/;
  * A local folder as an object store, so everything runs on a machine with no object store.
  *
  * The etag is `<size>-<mtime in ns>` (hex), read from `stat`: listing never reads file contents,
- * so a warm sync of 100k files costs 100k `stat` calls, not 100k reads. An edit that keeps both
+ * so a warm sync of 100k files costs 100k `stat` calls, not 100k reads. Listings run on a worker
+ * thread (see `listFolder`), so the event loop stays free while a million files are stat'ed. An edit that keeps both
  * the byte size and the nanosecond mtime would go unnoticed; ordinary writes always move mtime.
  */
 export function createLocalStore(options: LocalStoreOptions): ObjectStore {
   if (!options?.root) throw requiredOption('createLocalStore', 'root');
   const root = path.resolve(options.root);
-  const limit = pLimit(options.statConcurrency ?? DEFAULT_STAT_CONCURRENCY);
+  const reader = new LocalReader(root);
 
   function toPath(key: string): string {
     const segments = key.split('/');
@@ -44,20 +45,8 @@ export function createLocalStore(options: LocalStoreOptions): ObjectStore {
     return path.join(root, ...segments);
   }
 
-  async function describe(key: string, file: string): Promise<ObjectInfo | null> {
-    try {
-      const s = await stat(file, { bigint: true });
-      if (!s.isFile()) return null;
-      return { key, etag: `${s.size.toString(16)}-${s.mtimeNs.toString(16)}`, size: Number(s.size), lastModified: new Date(Number(s.mtimeMs)) };
-    } catch (error) {
-      if (isMissing(error)) return null; // deleted between readdir and stat
-      throw unavailable(`stat ${key}`, error);
-    }
-  }
-
   async function list(prefix: string, options: ListOptions = {}): Promise<ObjectInfo[]> {
-    const { signal, onProgress } = options;
-    signal?.throwIfAborted();
+    options.signal?.throwIfAborted();
     // A missing root is an unmounted volume, not an empty bucket: publishing from it would
     // overwrite the output with nothing.
     await ping();
@@ -65,60 +54,8 @@ export function createLocalStore(options: LocalStoreOptions): ObjectStore {
     const slash = prefix.lastIndexOf('/');
     const dirKey = slash < 0 ? '' : prefix.slice(0, slash + 1);
     if (!(await startInsideRoot(dirKey))) return [];
-    const found: Promise<ObjectInfo | null>[] = [];
-    let failure: unknown;
-    let listed = 0;
-    let reported = 0;
-
-    // Links are listed as what they point to; `get` refuses those that leave the root. Per-file
-    // link checks belong there, not here: a listing costs one `stat` per file and no more.
-    async function describeCounted(key: string): Promise<ObjectInfo | null> {
-      if (signal?.aborted || failure) return null;
-      try {
-        const info = await describe(key, path.join(root, ...key.split('/')));
-        if (info && ++listed - reported >= PROGRESS_EVERY_OBJECTS) onProgress?.((reported = listed));
-        return info;
-      } catch (error) {
-        failure ??= error;
-        return null;
-      }
-    }
-
-    async function walk(keyDir: string): Promise<void> {
-      signal?.throwIfAborted();
-      let entries;
-      try {
-        entries = await readdir(keyDir ? toPath(keyDir) : root, { withFileTypes: true });
-      } catch (error) {
-        if (isMissing(error)) return; // an absent folder is an empty prefix, as in S3
-        throw unavailable(`list ${keyDir || '/'}`, error);
-      }
-      const subdirs: Promise<void>[] = [];
-      for (const entry of entries) {
-        const key = keyDir + entry.name;
-        // A linked folder is not a directory entry, so it is never walked: it could lead anywhere.
-        if (entry.isDirectory()) {
-          if ((key + '/').startsWith(prefix) || prefix.startsWith(key + '/')) subdirs.push(walk(key + '/'));
-        } else if (key.startsWith(prefix) && !entry.name.includes(TEMP_MARKER)) {
-          found.push(limit(() => describeCounted(key)));
-        }
-      }
-      await Promise.all(subdirs);
-    }
-
-    async function walkAll(): Promise<ObjectInfo[]> {
-      try {
-        await walk(dirKey);
-      } catch (error) {
-        failure ??= error; // the stats still queued see it and skip
-        throw error;
-      }
-      const objects = (await Promise.all(found)).filter((i): i is ObjectInfo => i !== null);
-      if (failure) throw failure;
-      onProgress?.(objects.length);
-      return objects;
-    }
-    return raceAbort(walkAll(), signal);
+    options.signal?.throwIfAborted();
+    return listFolder({ root, dirKey, prefix, tempMarker: TEMP_MARKER }, options);
   }
 
   /**
@@ -141,12 +78,14 @@ export function createLocalStore(options: LocalStoreOptions): ObjectStore {
 
   async function get(key: string, options: GetOptions = {}): Promise<Buffer | null> {
     options.signal?.throwIfAborted();
-    const read = readInsideRoot(root, toPath(key), key, options).catch((error: unknown) => {
+    const file = toPath(key);
+    try {
+      return answerOf(await reader.read(file, options), key, options);
+    } catch (error) {
       if (error instanceof UdtError || options.signal?.aborted) throw error;
       if (isMissing(error)) return null; // deleted while being opened
       throw unavailable(`get ${clipKey(key)}`, error);
-    });
-    return raceAbort(read, options.signal);
+    }
   }
 
   async function put(key: string, body: Buffer | string, _contentType: string): Promise<void> {
@@ -185,7 +124,7 @@ export function createLocalStore(options: LocalStoreOptions): ObjectStore {
     put,
     ping,
     watch: (prefix, handlers) => watchLocalFolder(root, prefix, handlers),
-    close: async () => undefined,
+    close: () => reader.close(),
   };
 }
 
