@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import { ObjectRejectedError, describeError } from '../errors.js';
 import type { SyncProgress } from '../model.js';
 import { checkBirthDate } from '../parse/birthDate.js';
@@ -21,21 +20,25 @@ export interface FetchContext {
   onProgress?: (progress: SyncProgress) => void;
 }
 
-/** Downloads the CSVs with bounded concurrency; returns how many were fetched. Stops starting new ones once `signal` aborts. */
+/**
+ * Downloads the CSVs with bounded concurrency; returns how many were fetched. Stops starting new ones
+ * once `signal` aborts. `concurrency` loops each take the next CSV: nothing is allocated per CSV
+ * up front, which at a million CSVs would be a million queued promises.
+ */
 export async function fetchAll(state: SyncState, ctx: FetchContext, toFetch: readonly [string, ObjectInfo][], listed: number): Promise<number> {
-  const limit = pLimit(ctx.concurrency);
+  let next = 0;
   let done = 0;
   let fetched = 0;
   const total = toFetch.length;
-  await Promise.all(
-    toFetch.map(([userId, object]) =>
-      limit(async () => {
-        if (ctx.signal?.aborted) return;
-        if (await fetchOne(state, ctx, userId, object)) fetched++;
-        notifyProgress(ctx, { phase: 'downloading', listed, done: ++done, total });
-      }),
-    ),
-  );
+  const loop = async () => {
+    while (next < total && !ctx.signal?.aborted) {
+      const [userId, object] = toFetch[next++]!;
+      if (await fetchOne(state, ctx, userId, object)) fetched++;
+      done++;
+      if (ctx.onProgress) notifyProgress(ctx, { phase: 'downloading', listed, done, total });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(ctx.concurrency, total) }, loop));
   return fetched;
 }
 
@@ -43,7 +46,8 @@ export async function fetchAll(state: SyncState, ctx: FetchContext, toFetch: rea
 export async function fetchOne(state: SyncState, ctx: FetchContext, userId: string, object: ObjectInfo): Promise<boolean> {
   let entry = state.entries.get(userId);
   if (!entry) state.entries.set(userId, (entry = new CacheEntry()));
-  const source: Fingerprint = { key: object.key, etag: object.etag, size: object.size };
+  // A copy for failure records: they must not hold on to the listing's object.
+  const source = (): Fingerprint => ({ key: object.key, etag: object.etag, size: object.size });
   let body: Buffer | null;
   try {
     body = await ctx.store.get(object.key, { maxBytes: ctx.maxCsvBytes, expectedSize: object.size, expectedEtag: object.etag, signal: ctx.signal });
@@ -53,22 +57,22 @@ export async function fetchOne(state: SyncState, ctx: FetchContext, userId: stri
     const refused = error instanceof ObjectRejectedError;
     entry.failure = {
       kind: refused ? 'invalid' : 'download',
-      source,
+      source: source(),
       reason: shortReason(refused ? error.message : `download failed: ${describeError(error)}`),
     };
     return false;
   }
   if (ctx.signal?.aborted) return false;
   if (body === null) {
-    entry.failure = { kind: 'download', source, reason: 'the object disappeared between listing and download' };
+    entry.failure = { kind: 'download', source: source(), reason: 'the object disappeared between listing and download' };
     return false;
   }
   const parsed = parseUserCsv(body);
   if (!parsed.ok) {
-    entry.failure = { kind: 'invalid', source, reason: shortReason(parsed.reason) };
+    entry.failure = { kind: 'invalid', source: source(), reason: shortReason(parsed.reason) };
     return true;
   }
-  applyParsed(state, ctx, userId, entry, source, parsed.user);
+  applyParsed(state, ctx, userId, entry, object, parsed.user);
   return true;
 }
 
@@ -76,7 +80,7 @@ export async function fetchOne(state: SyncState, ctx: FetchContext, userId: stri
 export function applyParsed(state: SyncState, ctx: FetchContext, userId: string, entry: CacheEntry, source: Fingerprint, user: ParsedUser): void {
   const problem = checkBirthDate(user.birthts, ctx.nowMs, ctx.maxAgeYears);
   if (problem) {
-    entry.failure = { kind: 'birth', source, reason: problem, user };
+    entry.failure = { kind: 'birth', source: { key: source.key, etag: source.etag, size: source.size }, reason: problem, user };
     return;
   }
   const { first_name, last_name, birthts, extra } = user;

@@ -1,6 +1,7 @@
 import type { SyncFailure } from '../model.js';
 import type { ObjectInfo } from '../storage/ObjectStore.js';
 import type { ImageRef } from './entries.js';
+import { Pacer } from './pacer.js';
 
 export interface ClassifiedListing {
   /** The CSV of each user id. */
@@ -20,28 +21,30 @@ export interface ClassifiedListing {
  * user id is the file name without its extension, and extensions match case-insensitively.
  * When one user has several images the most recently modified wins (ties: the greater key); when
  * one has several CSVs (`7.csv`, `7.CSV`) the smallest key is used. Neither depends on the listing's order.
+ * Gives the event loop back now and then (see `Pacer`): a listing can hold a million objects.
  */
-export function classifyListing(objects: readonly ObjectInfo[], prefix: string, imageExtensions: ReadonlySet<string>): ClassifiedListing {
+export async function classifyListing(
+  objects: readonly ObjectInfo[],
+  prefix: string,
+  imageExtensions: ReadonlySet<string>,
+  pacer = new Pacer(),
+): Promise<ClassifiedListing> {
   const csvs = new Map<string, ObjectInfo>();
   const images = new Map<string, ObjectInfo>();
   const multiImages = new Map<string, ImageRef[]>();
   const failures: SyncFailure[] = [];
   let ignored = 0;
   for (const object of objects) {
-    const { kind, userId } = classifyKey(object.key, prefix, imageExtensions);
-    if (kind === 'csv') {
-      const existing = csvs.get(userId);
-      if (userId === '') {
-        failures.push({ key: object.key, reason: 'the file name has no user id before .csv' });
-      } else if (existing) {
-        // The smaller key wins whatever order the listing came in.
-        const [kept, dropped] = object.key < existing.key ? [object, existing] : [existing, object];
-        csvs.set(userId, kept);
-        failures.push({ key: dropped.key, reason: `user id ${userId} is already provided by ${kept.key}` });
-      } else {
-        csvs.set(userId, object);
-      }
-    } else if (kind === 'image') {
+    if (pacer.due()) await pacer.pause();
+    const key = object.key;
+    const dot = key.lastIndexOf('.');
+    // Only names directly under the prefix, with an extension.
+    if (dot < prefix.length || !key.startsWith(prefix) || key.indexOf('/', prefix.length) >= 0) {
+      ignored++;
+    } else if (isCsvExtension(key, dot)) {
+      addCsv(csvs, failures, key.slice(prefix.length, dot), object);
+    } else if (imageExtensions.has(key.slice(dot + 1).toLowerCase())) {
+      const userId = key.slice(prefix.length, dot);
       const existing = images.get(userId);
       if (existing) addImage(multiImages, userId, existing, object);
       if (!existing || isNewer(object, existing)) images.set(userId, object);
@@ -51,6 +54,34 @@ export function classifyListing(objects: readonly ObjectInfo[], prefix: string, 
   }
   for (const refs of multiImages.values()) refs.sort(newestFirst);
   return { csvs, images, multiImages, ignored, failures };
+}
+
+function addCsv(csvs: Map<string, ObjectInfo>, failures: SyncFailure[], userId: string, object: ObjectInfo): void {
+  const existing = csvs.get(userId);
+  if (userId === '') {
+    failures.push({ key: object.key, reason: 'the file name has no user id before .csv' });
+  } else if (existing) {
+    // The smaller key wins whatever order the listing came in.
+    const [kept, dropped] = object.key < existing.key ? [object, existing] : [existing, object];
+    csvs.set(userId, kept);
+    failures.push({ key: dropped.key, reason: `user id ${userId} is already provided by ${kept.key}` });
+  } else {
+    csvs.set(userId, object);
+  }
+}
+
+/**
+ * Whether the key ends in `.csv` in any case, without cutting and lower-casing its extension: this
+ * runs once per listed object. `| 0x20` lower-cases an ASCII letter, and only `C`/`c`, `S`/`s` and
+ * `V`/`v` map to the letters compared.
+ */
+function isCsvExtension(key: string, dot: number): boolean {
+  return (
+    key.length - dot === 4 &&
+    (key.charCodeAt(dot + 1) | 0x20) === 0x63 &&
+    (key.charCodeAt(dot + 2) | 0x20) === 0x73 &&
+    (key.charCodeAt(dot + 3) | 0x20) === 0x76
+  );
 }
 
 /**

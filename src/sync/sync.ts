@@ -3,6 +3,7 @@ import type { ObjectInfo } from '../storage/ObjectStore.js';
 import { CacheEntry, sameSource, type ImageRef, type SyncState } from './entries.js';
 import { applyParsed, fetchAll, notifyProgress, type FetchContext } from './fetch.js';
 import { classifyListing, toRef } from './listing.js';
+import { Pacer } from './pacer.js';
 
 export { CacheEntry, type SyncState } from './entries.js';
 
@@ -15,7 +16,8 @@ export interface SyncContext extends FetchContext {
  * One incremental pass: list the prefix, fetch only CSVs whose fingerprint changed, drop users whose
  * CSV is gone, re-check held-back birth dates against the clock, and re-derive every image path from
  * the listing. Mutates `state` in place and sets `state.dirty` whenever the rows changed; throws
- * only when the listing fails, before any change.
+ * only when the listing fails, before any change. Each pass over the users gives the event loop
+ * back every few milliseconds (see `Pacer`), so a million users never stall it for long.
  */
 export async function runSync(state: SyncState, ctx: SyncContext): Promise<SyncReport> {
   const started = performance.now();
@@ -23,38 +25,45 @@ export async function runSync(state: SyncState, ctx: SyncContext): Promise<SyncR
     signal: ctx.signal,
     onProgress: (listed) => notifyProgress(ctx, { phase: 'listing', listed, done: 0, total: 0 }),
   });
-  const { csvs, images, multiImages, ignored, failures: nameFailures } = classifyListing(listing, ctx.prefix, ctx.imageExtensions);
-  const removed = dropMissing(state, csvs);
-  const toFetch = planFetches(state, ctx, csvs);
-  recheckBirthDates(state, ctx);
+  const pacer = new Pacer(ctx.signal);
+  const { csvs, images, multiImages, ignored, failures: nameFailures } = await classifyListing(listing, ctx.prefix, ctx.imageExtensions, pacer);
+  const removed = await dropMissingAndRecheck(state, ctx, csvs, pacer);
+  const toFetch = await planFetches(state, ctx, csvs, pacer);
   const downloaded = await fetchAll(state, ctx, toFetch, listing.length);
-  applyImages(state, images);
-  state.images = imagesToRemember(images, multiImages, csvs);
-  const { users, missing, failed } = summarise(state);
+  const { users, missing, failed } = await applyImagesAndSummarise(state, images, pacer);
+  const { remembered, orphans } = await imagesToRemember(images, multiImages, csvs, pacer);
+  state.images = remembered;
   return {
     listed: listing.length,
     downloaded,
     unchanged: csvs.size - toFetch.length,
     removed,
-    imagesWithoutInfo: countOrphans(images, csvs),
+    imagesWithoutInfo: orphans,
     ignored,
     users,
     complete: missing.length === 0,
     missing,
-    failed: [...nameFailures, ...failed],
+    failed: [...nameFailures, ...failed].sort(byKey),
     durationMs: Math.round(performance.now() - started),
   };
 }
 
-/** Forgets users whose CSV is no longer listed; returns how many of them had a row. */
-function dropMissing(state: SyncState, csvs: ReadonlyMap<string, ObjectInfo>): number {
+/**
+ * Forgets users whose CSV is no longer listed, and re-checks files held back for their birth date
+ * only (the clock moved, so the verdict may have too). Returns how many forgotten users had a row.
+ */
+async function dropMissingAndRecheck(state: SyncState, ctx: SyncContext, csvs: ReadonlyMap<string, ObjectInfo>, pacer: Pacer): Promise<number> {
   let removed = 0;
   for (const [userId, entry] of state.entries) {
-    if (csvs.has(userId)) continue;
-    state.entries.delete(userId);
-    if (entry.row) {
-      removed++;
-      state.dirty = true;
+    if (pacer.due()) await pacer.pause();
+    if (!csvs.has(userId)) {
+      state.entries.delete(userId);
+      if (entry.row) {
+        removed++;
+        state.dirty = true;
+      }
+    } else if (entry.failure?.kind === 'birth') {
+      applyParsed(state, ctx, userId, entry, entry.failure.source, entry.failure.user);
     }
   }
   return removed;
@@ -64,9 +73,10 @@ function dropMissing(state: SyncState, csvs: ReadonlyMap<string, ObjectInfo>): n
  * CSVs to download: new or changed ones, and ones whose last download failed. A CSV larger than
  * the bound is refused from its listed size alone, never downloaded.
  */
-function planFetches(state: SyncState, ctx: SyncContext, csvs: ReadonlyMap<string, ObjectInfo>): [string, ObjectInfo][] {
+async function planFetches(state: SyncState, ctx: SyncContext, csvs: ReadonlyMap<string, ObjectInfo>, pacer: Pacer): Promise<[string, ObjectInfo][]> {
   const toFetch: [string, ObjectInfo][] = [];
   for (const [userId, object] of csvs) {
+    if (pacer.due()) await pacer.pause();
     const entry = state.entries.get(userId);
     const failure = entry?.failure;
     const known = failure ? (failure.kind === 'download' ? undefined : failure.source) : entry?.row ? entry : undefined;
@@ -84,33 +94,29 @@ function planFetches(state: SyncState, ctx: SyncContext, csvs: ReadonlyMap<strin
   return toFetch;
 }
 
-/** Files held back for their birth date only: the clock moved, so the verdict may have too. */
-function recheckBirthDates(state: SyncState, ctx: SyncContext): void {
-  for (const [userId, entry] of state.entries) {
-    const failure = entry.failure;
-    if (failure?.kind === 'birth') applyParsed(state, ctx, userId, entry, failure.source, failure.user);
-  }
-}
-
-/** Points every row at its user's newest image. Rows are replaced, never edited: tables already handed out stay as they were. */
-function applyImages(state: SyncState, images: ReadonlyMap<string, ObjectInfo>): void {
-  for (const [userId, entry] of state.entries) {
-    if (!entry.row) continue;
-    const imgPath = images.get(userId)?.key ?? null;
-    if (entry.row.img_path !== imgPath) {
-      entry.row = { ...entry.row, img_path: imgPath };
-      state.dirty = true;
-    }
-  }
-}
-
-/** Users served, CSVs with no usable version because their download failed, and every current failure. */
-function summarise(state: SyncState): { users: number; missing: string[]; failed: SyncFailure[] } {
+/**
+ * Points every row at its user's newest image (rows are replaced, never edited: tables already
+ * handed out stay as they were), then counts the users served, the CSVs with no usable version
+ * because their download failed, and every current failure.
+ */
+async function applyImagesAndSummarise(
+  state: SyncState,
+  images: ReadonlyMap<string, ObjectInfo>,
+  pacer: Pacer,
+): Promise<{ users: number; missing: string[]; failed: SyncFailure[] }> {
   let users = 0;
   const missing: string[] = [];
   const failed: SyncFailure[] = [];
-  for (const entry of state.entries.values()) {
-    if (entry.row) users++;
+  for (const [userId, entry] of state.entries) {
+    if (pacer.due()) await pacer.pause();
+    if (entry.row) {
+      users++;
+      const imgPath = images.get(userId)?.key ?? null;
+      if (entry.row.img_path !== imgPath) {
+        entry.row = { ...entry.row, img_path: imgPath };
+        state.dirty = true;
+      }
+    }
     const failure = entry.failure;
     if (!failure) continue;
     if (failure.kind === 'download' && !entry.row) missing.push(failure.source.key);
@@ -118,19 +124,30 @@ function summarise(state: SyncState): { users: number; missing: string[]; failed
     failed.push({ key: failure.source.key, reason: failure.reason + fallback });
   }
   missing.sort();
-  failed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { users, missing, failed };
 }
 
-/** See `SyncState.images`: several images of one user, and the images of ids without a CSV. */
-function imagesToRemember(images: Map<string, ObjectInfo>, multi: Map<string, ImageRef[]>, csvs: Map<string, ObjectInfo>): Map<string, ImageRef[]> {
+/**
+ * See `SyncState.images`: several images of one user, and the images of ids without a CSV; also
+ * counts those ids (images that are no user's).
+ */
+async function imagesToRemember(
+  images: Map<string, ObjectInfo>,
+  multi: Map<string, ImageRef[]>,
+  csvs: Map<string, ObjectInfo>,
+  pacer: Pacer,
+): Promise<{ remembered: Map<string, ImageRef[]>; orphans: number }> {
   const remembered = new Map(multi);
-  for (const [userId, image] of images) if (!csvs.has(userId) && !remembered.has(userId)) remembered.set(userId, [toRef(image)]);
-  return remembered;
+  let orphans = 0;
+  for (const [userId, image] of images) {
+    if (pacer.due()) await pacer.pause();
+    if (csvs.has(userId)) continue;
+    orphans++;
+    if (!remembered.has(userId)) remembered.set(userId, [toRef(image)]);
+  }
+  return { remembered, orphans };
 }
 
-function countOrphans(images: Map<string, ObjectInfo>, csvs: Map<string, ObjectInfo>): number {
-  let orphans = 0;
-  for (const userId of images.keys()) if (!csvs.has(userId)) orphans++;
-  return orphans;
+function byKey(a: SyncFailure, b: SyncFailure): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }

@@ -5,8 +5,8 @@ const obj = (key: string, modified = '2026-01-01T00:00:00Z') => ({ key, etag: 'e
 const IMAGES = new Set(['png', 'jpg', 'jpeg']);
 
 describe('classifyListing', () => {
-  it('takes the most recently modified image when a user has several', () => {
-    const { images } = classifyListing(
+  it('takes the most recently modified image when a user has several', async () => {
+    const { images } = await classifyListing(
       [obj('p/7.png', '2026-01-01T00:00:00Z'), obj('p/7.JPG', '2026-03-01T00:00:00Z'), obj('p/7.jpeg', '2026-02-01T00:00:00Z')],
       'p/',
       IMAGES,
@@ -14,27 +14,27 @@ describe('classifyListing', () => {
     expect(images.get('7')?.key).toBe('p/7.JPG');
   });
 
-  it('breaks a modification-time tie by key so the choice is stable', () => {
-    const a = classifyListing([obj('p/7.jpg'), obj('p/7.png')], 'p/', IMAGES);
-    const b = classifyListing([obj('p/7.png'), obj('p/7.jpg')], 'p/', IMAGES);
+  it('breaks a modification-time tie by key so the choice is stable', async () => {
+    const a = await classifyListing([obj('p/7.jpg'), obj('p/7.png')], 'p/', IMAGES);
+    const b = await classifyListing([obj('p/7.png'), obj('p/7.jpg')], 'p/', IMAGES);
     expect(a.images.get('7')?.key).toBe('p/7.png');
     expect(b.images.get('7')?.key).toBe('p/7.png');
   });
 
-  it('uses the name without its last extension as the id, and ignores sub-folders and other files', () => {
-    const r = classifyListing([obj('p/a.b.csv'), obj('p/x/1.csv'), obj('p/readme'), obj('p/1.gif'), obj('p/2.CSV')], 'p/', IMAGES);
+  it('uses the name without its last extension as the id, and ignores sub-folders and other files', async () => {
+    const r = await classifyListing([obj('p/a.b.csv'), obj('p/x/1.csv'), obj('p/readme'), obj('p/1.gif'), obj('p/2.CSV')], 'p/', IMAGES);
     expect([...r.csvs.keys()]).toEqual(['a.b', '2']);
     expect(r.ignored).toBe(3);
   });
 
-  it('honours a custom set of image extensions', () => {
-    const r = classifyListing([obj('p/1.webp'), obj('p/1.png')], 'p/', new Set(['webp']));
+  it('honours a custom set of image extensions', async () => {
+    const r = await classifyListing([obj('p/1.webp'), obj('p/1.png')], 'p/', new Set(['webp']));
     expect(r.images.get('1')?.key).toBe('p/1.webp');
     expect(r.ignored).toBe(1);
   });
 
-  it('reports a CSV with no user id and a second CSV for the same id', () => {
-    const r = classifyListing([obj('p/.csv'), obj('p/5.CSV'), obj('p/5.csv')], 'p/', IMAGES);
+  it('reports a CSV with no user id and a second CSV for the same id', async () => {
+    const r = await classifyListing([obj('p/.csv'), obj('p/5.CSV'), obj('p/5.csv')], 'p/', IMAGES);
     expect(r.failures).toEqual([
       { key: 'p/.csv', reason: 'the file name has no user id before .csv' },
       { key: 'p/5.csv', reason: 'user id 5 is already provided by p/5.CSV' },
