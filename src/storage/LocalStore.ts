@@ -21,8 +21,10 @@ export interface LocalStoreOptions {
 
 /** Infix of in-progress writes; listings skip such files. */
 const TEMP_MARKER = '.udt-tmp-';
-/** A key segment that would climb out of the root. */
-const UNSAFE_SEGMENT = /^\.\.?$/;
+/** A key with a segment `.` or `..`, which would climb out of the root. */
+const UNSAFE_KEY = /(?:^|\/)\.\.?(?:\/|$)/;
+/** A key of non-empty segments: no leading, trailing or doubled `/`. */
+const PLAIN_KEY = /^[^/]+(?:\/[^/]+)*$/;
 
 /**
  * A local folder as an object store, so everything runs on a machine with no object store.
@@ -37,12 +39,13 @@ export function createLocalStore(options: LocalStoreOptions): ObjectStore {
   const root = path.resolve(options.root);
   const reader = new LocalReader(root);
 
+  const rootWithSep = root.endsWith(path.sep) ? root : root + path.sep;
   function toPath(key: string): string {
-    const segments = key.split('/');
-    if (key.startsWith('/') || segments.some((s) => UNSAFE_SEGMENT.test(s))) {
+    if (key.startsWith('/') || UNSAFE_KEY.test(key)) {
       throw new InvalidInputError(`key ${JSON.stringify(key)} is not a relative path inside the store`);
     }
-    return path.join(root, ...segments);
+    // A key without empty segments is already the normalised relative path: no need for path.join.
+    return path.sep === '/' && PLAIN_KEY.test(key) ? rootWithSep + key : path.join(root, ...key.split('/'));
   }
 
   async function list(prefix: string, options: ListOptions = {}): Promise<ObjectInfo[]> {

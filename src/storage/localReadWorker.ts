@@ -29,8 +29,8 @@ export type ReadOutcome = { id: number } & (
 
 export interface ReadBatchAnswer {
   outcomes: ReadOutcome[];
-  /** Bodies of the batch's small files, one after the other; each `body` outcome says where. */
-  bodies: ArrayBuffer;
+  /** Where in the ring the small bodies of this answer start; each `body` outcome says where its bytes are from there. */
+  ringStart: number;
 }
 
 export interface ReaderSetup {
@@ -48,6 +48,14 @@ export interface ReaderSetup {
    * empty port costs tens of microseconds, so the port is polled only when the count moved.
    */
   cancelCount: Int32Array;
+  /**
+   * Shared with the event loop, which copies each answer's small bodies out of it as the answer
+   * arrives and then counts the answer in `answersTaken`. Nothing is allocated per answer on either
+   * side, so nothing this thread allocates is freed by another: memory freed across threads
+   * strands in malloc arenas, hundreds of MB of resident memory at a million files.
+   */
+  ring: SharedArrayBuffer;
+  answersTaken: Int32Array;
 }
 
 /**
@@ -70,7 +78,8 @@ export function serveReads({ fs, path, workerThreads }: WorkerModules, setup: Re
   const typeOf = (s: Stats) => (s.isFIFO() ? 'a FIFO' : s.isSocket() ? 'a socket' : s.isCharacterDevice() || s.isBlockDevice() ? 'a device' : 'a special file');
   const wrongSize = (size: number, r: ReadRequest) => (r.limit >= 0 && size > r.limit) || (r.expectedSize >= 0 && size !== r.expectedSize);
 
-  let scratch = new Uint8Array(64 * 1024);
+  /** Bodies up to this size go through the ring; larger ones get a buffer of their own. */
+  const scratch = new Uint8Array(Math.min(64 * 1024, setup.ring.byteLength / 8));
   let batch = new Uint8Array(64 * 1024);
   let used = 0;
   const append = (bytes: Uint8Array) => {
@@ -145,13 +154,35 @@ export function serveReads({ fs, path, workerThreads }: WorkerModules, setup: Re
     }
   };
 
+  const ring = new Uint8Array(setup.ring);
+  /** Ring regions of answers not yet taken, oldest first; they are freed in the order they were used. */
+  const regions: { answer: number; start: number; end: number }[] = [];
+  let answersSent = 0;
+  /** Where `bytes` fit in the ring once the event loop has taken the answers before; waits for it if need be. */
+  const reserve = (bytes: number): number => {
+    for (;;) {
+      const taken = Atomics.load(setup.answersTaken, 0);
+      while (regions.length > 0 && regions[0]!.answer < taken) regions.shift();
+      if (regions.length === 0) return 0;
+      const tail = regions[0]!.start;
+      const head = regions[regions.length - 1]!.end;
+      if (head >= tail && ring.length - head >= bytes) return head;
+      if (head >= tail && tail >= bytes) return 0;
+      if (head < tail && tail - head >= bytes) return head;
+      Atomics.wait(setup.answersTaken, 0, taken, 50);
+    }
+  };
+
   let outcomes: ReadOutcome[] = [];
   let own: ArrayBuffer[] = [];
   let since = 0;
   const answer = () => {
-    const bodies = batch.buffer.slice(0, used) as ArrayBuffer;
-    // Bodies of large files move to the event loop without a copy; the small ones come as one block.
-    port.postMessage({ outcomes, bodies } satisfies ReadBatchAnswer, [bodies, ...own]);
+    const ringStart = used > 0 ? reserve(used) : 0;
+    ring.set(batch.subarray(0, used), ringStart);
+    if (used > 0) regions.push({ answer: answersSent, start: ringStart, end: ringStart + used });
+    answersSent++;
+    // Bodies of large files move to the event loop without a copy; the small ones go through the ring.
+    port.postMessage({ outcomes, ringStart } satisfies ReadBatchAnswer, own);
     outcomes = [];
     own = [];
     used = 0;
@@ -181,6 +212,5 @@ export function serveReads({ fs, path, workerThreads }: WorkerModules, setup: Re
       if (performance.now() - since >= setup.answerAfterMs) answer();
     }
     if (outcomes.length > 0) answer();
-    if (scratch.length !== 64 * 1024) scratch = new Uint8Array(64 * 1024);
   });
 }

@@ -25,8 +25,10 @@ const MAX_READS_PER_THREAD = 2 * BATCH_READS;
  * rest of its batch: the sync's download slot it holds is freed for the next file sooner.
  */
 const ANSWER_AFTER_MS = 0.05;
+/** Bytes of each thread's ring of small bodies. */
+const RING_BYTES = 1024 * 1024;
 /** Idle reading threads are stopped after this long, and started again by the next read. */
-const IDLE_STOP_MS = 30_000;
+const IDLE_STOP_MS = 2_000;
 
 /** A read's outcome with its body, if any, as a `Buffer`. */
 export type ReadResult = { kind: 'body'; body: Buffer } | Exclude<ReadOutcome, { kind: 'body' }>;
@@ -35,18 +37,20 @@ interface Thread {
   worker: Worker;
   cancels: MessagePort;
   cancelCount: Int32Array;
+  /** The thread's ring of small bodies (see `ReaderSetup.ring`), and the count of answers taken from it. */
+  ring: Buffer;
+  answersTaken: Int32Array;
   /** Reads sent and not yet answered. */
   reads: number;
 }
 
 interface Pending {
   request: ReadRequest;
+  signal: AbortSignal | undefined;
   /** The thread the read was sent to; none while it waits in the queue. */
   thread: Thread | undefined;
   resolve: (result: ReadResult) => void;
   reject: (error: unknown) => void;
-  /** Stops listening for the caller's abort. */
-  release: () => void;
 }
 
 /**
@@ -63,6 +67,8 @@ export class LocalReader {
   #flushScheduled = false;
   #nextId = 1;
   #idleTimer: NodeJS.Timeout | undefined;
+  /** Signals listened to: one listener per signal, not one per read (a sync passes one signal to a million reads). */
+  readonly #watched = new WeakSet<AbortSignal>();
 
   constructor(root: string) {
     this.#root = root;
@@ -73,12 +79,11 @@ export class LocalReader {
     return new Promise<ReadResult>((resolve, reject) => {
       const { signal } = options;
       const request: ReadRequest = { id: this.#nextId++, file, limit: options.maxBytes ?? -1, expectedSize: options.expectedSize ?? -1 };
-      const onAbort = () => {
-        this.#forget(request.id);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#pending.set(request.id, { request, thread: undefined, resolve, reject, release: () => signal?.removeEventListener('abort', onAbort) });
+      if (signal && !this.#watched.has(signal)) {
+        this.#watched.add(signal);
+        signal.addEventListener('abort', () => this.#abortAll(signal), { once: true });
+      }
+      this.#pending.set(request.id, { request, signal, thread: undefined, resolve, reject });
       this.#queue.push(request);
       this.#busy();
       this.#scheduleFlush();
@@ -102,6 +107,15 @@ export class LocalReader {
 
   #flush(): void {
     this.#flushScheduled = false;
+    try {
+      this.#send();
+    } catch (error) {
+      // No thread could be started (out of threads or memory): the reads waiting fail, none hangs.
+      this.#fail(this.#queue, error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  #send(): void {
     while (this.#queue.length > 0) {
       const thread = this.#leastBusy();
       if (!thread) return; // every thread has enough to do: the next answer flushes again
@@ -116,37 +130,48 @@ export class LocalReader {
   #leastBusy(): Thread | undefined {
     let best: Thread | undefined;
     for (const thread of this.#threads) if (!best || thread.reads < best.reads) best = thread;
-    if ((!best || best.reads >= BATCH_READS) && this.#threads.length < MAX_THREADS) return this.#start();
+    if ((!best || best.reads >= BATCH_READS) && this.#threads.length < MAX_THREADS) {
+      try {
+        return this.#start();
+      } catch (error) {
+        if (!best) throw error; // the threads there are will do
+      }
+    }
     return best && best.reads < MAX_READS_PER_THREAD ? best : undefined;
   }
 
-  #onAnswer(thread: Thread, { outcomes, bodies }: ReadBatchAnswer): void {
+  #onAnswer(thread: Thread, { outcomes, ringStart }: ReadBatchAnswer): void {
     thread.reads -= outcomes.length;
-    for (const outcome of outcomes) {
+    const bodies = outcomes.map((outcome) => (outcome.kind === 'body' ? bodyOf(thread, outcome, ringStart) : undefined));
+    // Every body is out of the ring: the thread may reuse its space.
+    Atomics.add(thread.answersTaken, 0, 1);
+    Atomics.notify(thread.answersTaken, 0);
+    outcomes.forEach((outcome, i) => {
       const pending = this.#pending.get(outcome.id);
-      if (!pending) continue; // aborted meanwhile
+      if (!pending) return; // aborted meanwhile
       this.#pending.delete(outcome.id);
-      pending.release();
-      if (outcome.kind === 'body') pending.resolve({ kind: 'body', body: Buffer.from(outcome.own ?? bodies, outcome.start, outcome.length) });
-      else pending.resolve(outcome);
-    }
+      pending.resolve(outcome.kind === 'body' ? { kind: 'body', body: bodies[i]! } : outcome);
+    });
     if (this.#queue.length > 0) this.#scheduleFlush();
     else if (this.#pending.size === 0) this.#idle();
   }
 
-  /** Drops an aborted read: out of the queue if it is still there, else its thread is told to skip it. */
-  #forget(id: number): void {
-    const pending = this.#pending.get(id);
-    if (!pending) return;
-    this.#pending.delete(id);
-    pending.release();
-    const thread = pending.thread;
-    if (thread) {
-      thread.cancels.postMessage(id);
-      Atomics.add(thread.cancelCount, 0, 1);
-    } else {
-      this.#queue = this.#queue.filter((r) => r.id !== id);
+  /**
+   * Fails the reads of an aborted signal with its reason: those still queued leave the queue, and
+   * the threads are told to skip the others.
+   */
+  #abortAll(signal: AbortSignal): void {
+    const aborted = [...this.#pending.values()].filter((p) => p.signal === signal);
+    for (const { request, thread, reject } of aborted) {
+      this.#pending.delete(request.id);
+      if (thread) {
+        thread.cancels.postMessage(request.id);
+        Atomics.add(thread.cancelCount, 0, 1);
+      }
+      reject(signal.reason);
     }
+    const ids = new Set(aborted.map((p) => p.request.id));
+    this.#queue = this.#queue.filter((r) => !ids.has(r.id));
     if (this.#pending.size === 0) this.#idle();
   }
 
@@ -154,6 +179,8 @@ export class LocalReader {
     const channel = new MessageChannel();
     channel.port1.unref();
     const cancelCount = new Int32Array(new SharedArrayBuffer(4));
+    const ring = new SharedArrayBuffer(RING_BYTES);
+    const answersTaken = new Int32Array(new SharedArrayBuffer(4));
     const setup = {
       root: this.#root,
       openFlags: OPEN_FLAGS,
@@ -161,9 +188,11 @@ export class LocalReader {
       answerAfterMs: ANSWER_AFTER_MS,
       cancels: channel.port2,
       cancelCount,
+      ring,
+      answersTaken,
     };
-    const thread: Thread = { worker: startWorker(serveReads, setup, [channel.port2]), cancels: channel.port1, cancelCount, reads: 0 };
-    const { worker } = thread;
+    const worker = startWorker(serveReads, setup, [channel.port2]);
+    const thread: Thread = { worker, cancels: channel.port1, cancelCount, ring: Buffer.from(ring), answersTaken, reads: 0 };
     worker.on('message', (answer: ReadBatchAnswer) => {
       if (this.#threads.includes(thread)) this.#onAnswer(thread, answer);
     });
@@ -189,7 +218,6 @@ export class LocalReader {
       const pending = this.#pending.get(id);
       if (!pending) continue;
       this.#pending.delete(id);
-      pending.release();
       pending.reject(error);
     }
   }
@@ -209,4 +237,12 @@ export class LocalReader {
     }, IDLE_STOP_MS);
     this.#idleTimer.unref();
   }
+}
+
+/** A body out of its answer: a copy of its bytes in the ring, or the buffer that came with it. */
+function bodyOf(thread: Thread, outcome: Extract<ReadOutcome, { kind: 'body' }>, ringStart: number): Buffer {
+  if (outcome.own) return Buffer.from(outcome.own, outcome.start, outcome.length);
+  const body = Buffer.allocUnsafe(outcome.length);
+  thread.ring.copy(body, 0, ringStart + outcome.start, ringStart + outcome.start + outcome.length);
+  return body;
 }

@@ -4,7 +4,7 @@ import { checkBirthDate } from '../parse/birthDate.js';
 import { parseUserCsv, type ParsedUser } from '../parse/userCsv.js';
 import type { DateKeyFn } from '../query/age.js';
 import type { ObjectInfo, ObjectStore } from '../storage/ObjectStore.js';
-import { CacheEntry, shortReason, type Fingerprint, type SyncState } from './entries.js';
+import { CacheEntry, ownCopy, shortReason, type Fingerprint, type SyncState } from './entries.js';
 
 export interface FetchContext {
   store: ObjectStore;
@@ -32,8 +32,8 @@ export async function fetchAll(state: SyncState, ctx: FetchContext, toFetch: rea
   const total = toFetch.length;
   const loop = async () => {
     while (next < total && !ctx.signal?.aborted) {
-      const [userId, object] = toFetch[next++]!;
-      if (await fetchOne(state, ctx, userId, object)) fetched++;
+      const item = toFetch[next++]!;
+      if (await fetchOne(state, ctx, item[0], item[1])) fetched++;
       done++;
       if (ctx.onProgress) notifyProgress(ctx, { phase: 'downloading', listed, done, total });
     }
@@ -43,9 +43,13 @@ export async function fetchAll(state: SyncState, ctx: FetchContext, toFetch: rea
 }
 
 /** Fetches, parses and stores one CSV; returns whether bytes were fetched. Never throws. */
-export async function fetchOne(state: SyncState, ctx: FetchContext, userId: string, object: ObjectInfo): Promise<boolean> {
+export async function fetchOne(state: SyncState, ctx: FetchContext, listedId: string, object: ObjectInfo): Promise<boolean> {
+  let userId = listedId;
   let entry = state.entries.get(userId);
-  if (!entry) state.entries.set(userId, (entry = new CacheEntry()));
+  if (!entry) {
+    userId = ownCopy(listedId); // the map's key and the row's user_id: see `ownCopy`
+    state.entries.set(userId, (entry = new CacheEntry()));
+  }
   // A copy for failure records: they must not hold on to the listing's object.
   const source = (): Fingerprint => ({ key: object.key, etag: object.etag, size: object.size });
   let body: Buffer | null;
@@ -84,10 +88,12 @@ export function applyParsed(state: SyncState, ctx: FetchContext, userId: string,
     return;
   }
   const { first_name, last_name, birthts, extra } = user;
-  entry.row = { user_id: userId, first_name, last_name, birthts, img_path: entry.row?.img_path ?? null, extra };
+  const previous = entry.row;
+  // Own copies: see `ownCopy`. Unchanged strings are kept, not copied again.
+  entry.row = { user_id: previous?.user_id ?? userId, first_name, last_name, birthts, img_path: previous?.img_path ?? null, extra };
   entry.birthKey = ctx.dateKey(birthts);
-  entry.key = source.key;
-  entry.etag = source.etag;
+  if (entry.key !== source.key) entry.key = ownCopy(source.key);
+  if (entry.etag !== source.etag) entry.etag = ownCopy(source.etag);
   entry.size = source.size;
   entry.failure = undefined;
   state.dirty = true;

@@ -1,6 +1,6 @@
 import type { SyncFailure, SyncReport } from '../model.js';
 import type { ObjectInfo } from '../storage/ObjectStore.js';
-import { CacheEntry, sameSource, type ImageRef, type SyncState } from './entries.js';
+import { CacheEntry, ownCopy, sameSource, type ImageRef, type SyncState } from './entries.js';
 import { applyParsed, fetchAll, notifyProgress, type FetchContext } from './fetch.js';
 import { classifyListing, toRef } from './listing.js';
 import { Pacer } from './pacer.js';
@@ -113,7 +113,7 @@ async function applyImagesAndSummarise(
       users++;
       const imgPath = images.get(userId)?.key ?? null;
       if (entry.row.img_path !== imgPath) {
-        entry.row = { ...entry.row, img_path: imgPath };
+        entry.row = { ...entry.row, img_path: imgPath === null ? null : ownCopy(imgPath) };
         state.dirty = true;
       }
     }

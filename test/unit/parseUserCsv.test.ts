@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import Papa from 'papaparse';
 import { checkBirthDate } from '../../src/parse/birthDate.js';
-import { parseUserCsv, splitCsv } from '../../src/parse/userCsv.js';
+import { splitSimple } from '../../src/parse/simpleCsv.js';
+import { parseUserCsv, parseUserCsvText, splitCsv } from '../../src/parse/userCsv.js';
 
 const NOW = Date.UTC(2026, 10, 22);
 const parse = (text: string | Buffer) => parseUserCsv(text);
@@ -118,6 +119,61 @@ describe('splitCsv', () => {
           expect(splitCsv(text, delimiter).rows).toEqual(papa);
         },
       ),
+      { numRuns: 5_000 },
+    );
+  });
+});
+
+describe('the fast path of parseUserCsv', () => {
+  // Cells that exercise every rule: the required names, padding, empty cells, signs, fractions,
+  // integers past the safe range and past the date range, and letters outside Latin-1.
+  const cell = fc.oneof(
+    fc.constantFrom('first_name', 'last_name', 'birthts', ' first_name ', 'city', '', ' ', '\t'),
+    fc.constantFrom('Ivan', ' Zoë ', 'Мария', 'A', '0', '-86400000', '+5', '1.5', '12a', '9007199254740993', '8640000000000001', '8640000000000000'),
+    fc.string({ unit: fc.constantFrom('a', '1', '-', '+', ' ', 'é'), maxLength: 6 }),
+  );
+  const line = fc.array(cell, { minLength: 0, maxLength: 5 });
+  const file = fc.record({
+    lines: fc.array(line, { minLength: 0, maxLength: 4 }),
+    delimiter: fc.constantFrom(',', ', ', ' ,'),
+    newline: fc.constantFrom('\n', '\r\n', '\r'),
+    bom: fc.boolean(),
+    trailing: fc.boolean(),
+  });
+  type GeneratedFile = typeof file extends fc.Arbitrary<infer T> ? T : never;
+  const render = ({ lines, delimiter, newline, bom, trailing }: GeneratedFile) =>
+    (bom ? '\uFEFF' : '') + lines.map((cells) => cells.join(delimiter)).join(newline) + (trailing ? newline : '');
+
+  it('answers every file exactly as the general path does', () => {
+    fc.assert(
+      fc.property(file, (f) => {
+        const text = render(f);
+        expect(parseUserCsvText(text)).toEqual(parseUserCsvText(text, { fastPath: false }));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('splits a two-line file as splitCsv does, and declines every other file', () => {
+    fc.assert(
+      fc.property(file, fc.constantFrom(',', ', '), (f, delimiter) => {
+        const text = render({ ...f, bom: false });
+        const general = splitCsv(text, delimiter).rows.map((row) => row.map((c) => c.trim()));
+        const simple = splitSimple(text, delimiter);
+        expect(simple && [simple.header, simple.row]).toEqual(general.length === 2 ? general : undefined);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('takes the common files and agrees on them', () => {
+    const header = fc.shuffledSubarray(['first_name', 'last_name', 'birthts', 'city'], { minLength: 3, maxLength: 4 });
+    const value = fc.constantFrom('Ivan', ' Zoë ', 'Мария', '946674000000', '-86400000', '0', 'Oslo');
+    fc.assert(
+      fc.property(header, fc.array(value, { minLength: 3, maxLength: 4 }), fc.constantFrom(',', ', '), (columns, values, delimiter) => {
+        const text = `${columns.join(delimiter)}\n${values.slice(0, columns.length).join(delimiter)}\n`;
+        expect(parseUserCsvText(text)).toEqual(parseUserCsvText(text, { fastPath: false }));
+      }),
       { numRuns: 5_000 },
     );
   });
