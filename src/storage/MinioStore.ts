@@ -87,16 +87,20 @@ export function createMinioStore(options: MinioStoreOptions): ObjectStore {
   }
 
   async function list(prefix: string, options: ListOptions = {}): Promise<ObjectInfo[]> {
-    const { signal, onProgress } = options;
+    const { signal, onProgress, onObjects } = options;
     const out: ObjectInfo[] = [];
     let token = '';
     do {
       // One request per page, each with its own retries: a failure late in a long listing repeats
       // one page, not the listing.
       const page = await call(`list ${clipKey(prefix)}`, () => client.listObjectsV2Query(bucket, prefix, token, '', LIST_PAGE_KEYS, ''), signal);
+      const objects: ObjectInfo[] = [];
       for (const item of page.objects) {
-        if (item.name !== undefined) out.push({ key: item.name, etag: item.etag, size: item.size, lastModified: item.lastModified });
+        if (item.name !== undefined) objects.push({ key: item.name, etag: item.etag, size: item.size, lastModified: item.lastModified });
       }
+      for (const object of objects) out.push(object);
+      // Handed on page by page: the caller sorts each page while the next one is on its way.
+      onObjects?.(objects);
       if (page.isTruncated && !page.nextContinuationToken) {
         throw new StoreUnavailableError(`s3 ${bucket}: cannot list ${clipKey(prefix)}: a truncated page without a continuation token`);
       }

@@ -13,6 +13,13 @@ export interface ObjectInfo {
 export interface ListOptions {
   /** Called now and then with the number of objects listed so far, for progress displays. */
   onProgress?: (listed: number) => void;
+  /**
+   * Called with each batch of objects as the listing finds them (an S3 page, a few thousand files
+   * of a folder), before `list` resolves, so a caller can work while the listing goes on. The
+   * batches together are exactly what `list` resolves with; when the listing fails, whatever was
+   * received is void. A store may also deliver nothing this way: callers then use the result.
+   */
+  onObjects?: (objects: readonly ObjectInfo[]) => void;
   /** Aborts the listing; it then rejects with the signal's reason. */
   signal?: AbortSignal;
 }

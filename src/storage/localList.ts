@@ -37,10 +37,12 @@ type WalkMessage =
  * a time. Aborting terminates the worker at once.
  */
 export function listFolder(walk: FolderWalk, options: ListOptions = {}): Promise<ObjectInfo[]> {
-  const { signal, onProgress } = options;
+  const { signal, onProgress, onObjects } = options;
   return new Promise<ObjectInfo[]>((resolve, reject) => {
     const shares = LISTING_THREADS;
-    const workers = Array.from({ length: shares }, (_, share) => startWorker(walkFolder, { ...walk, batchObjects: BATCH_OBJECTS, share, shares }));
+    const workers = Array.from({ length: shares }, (_, share) =>
+      startWorker(walkFolder, { ...walk, batchObjects: BATCH_OBJECTS, share, shares }, { background: true }),
+    );
     const objects: ObjectInfo[] = [];
     let reported = 0;
     let settled = false;
@@ -65,7 +67,9 @@ export function listFolder(walk: FolderWalk, options: ListOptions = {}): Promise
       if (settled) return;
       try {
         if (message.type === 'batch') {
-          appendBatch(objects, message);
+          const batch = listedFiles(message);
+          for (const object of batch) objects.push(object);
+          onObjects?.(batch);
           if (objects.length - reported >= PROGRESS_EVERY_OBJECTS) onProgress?.((reported = objects.length));
         } else if (message.type === 'failed') {
           const cause = Object.assign(new Error(message.message), { code: message.code });
@@ -77,7 +81,7 @@ export function listFolder(walk: FolderWalk, options: ListOptions = {}): Promise
           finish(undefined, objects);
         }
       } catch (error) {
-        finish(error); // a throwing progress callback ends the listing, as it always has
+        finish(error); // a throwing callback ends the listing, as a throwing progress callback always has
       }
     };
     for (const worker of workers) {
@@ -111,9 +115,11 @@ class ListedFile implements ObjectInfo {
   }
 }
 
-function appendBatch(objects: ObjectInfo[], batch: Extract<WalkMessage, { type: 'batch' }>): void {
+function listedFiles(batch: Extract<WalkMessage, { type: 'batch' }>): ListedFile[] {
   const { keys, etags, sizes, mtimes } = batch;
-  for (let i = 0; i < keys.length; i++) objects.push(new ListedFile(keys[i]!, etags[i]!, sizes[i]!, mtimes[i]!));
+  const files = new Array<ListedFile>(keys.length);
+  for (let i = 0; i < keys.length; i++) files[i] = new ListedFile(keys[i]!, etags[i]!, sizes[i]!, mtimes[i]!);
+  return files;
 }
 
 /**
@@ -149,9 +155,12 @@ function walkFolder({ fs, path, workerThreads }: WorkerModules, data: FolderWalk
   const folders = [data.dirKey];
   while (folders.length > 0) {
     const keyDir = folders.pop()!;
+    const dirPath = keyDir ? path.join(root, keyDir) : root;
+    // Names are single path segments: appending them to the folder's path is what path.join would give.
+    const dirPrefix = dirPath.endsWith(path.sep) ? dirPath : dirPath + path.sep;
     let dir;
     try {
-      dir = fs.opendirSync(keyDir ? path.join(root, keyDir) : root, { bufferSize: 1024 });
+      dir = fs.opendirSync(dirPath, { bufferSize: 1024 });
     } catch (error) {
       if (isMissing(error)) continue; // an absent folder is an empty prefix, as in S3
       return fail(`list ${keyDir || '/'}`, error);
@@ -166,7 +175,7 @@ function walkFolder({ fs, path, workerThreads }: WorkerModules, data: FolderWalk
         if (!key.startsWith(prefix) || entry.name.includes(tempMarker) || !mine(entry.name)) continue;
         let s;
         try {
-          s = fs.statSync(path.join(root, key), { bigint: true, throwIfNoEntry: false });
+          s = fs.statSync(dirPrefix + entry.name, { bigint: true, throwIfNoEntry: false });
         } catch (error) {
           if (isMissing(error)) continue; // deleted between the directory read and the stat
           return fail(`stat ${key}`, error);

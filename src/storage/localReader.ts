@@ -191,7 +191,8 @@ export class LocalReader {
       ring,
       answersTaken,
     };
-    const worker = startWorker(serveReads, setup, [channel.port2]);
+    // Normal priority, unlike listing threads: they mostly wait for the disk, and a sync waits for them.
+    const worker = startWorker(serveReads, setup, { transferList: [channel.port2] });
     const thread: Thread = { worker, cancels: channel.port1, cancelCount, ring: Buffer.from(ring), answersTaken, reads: 0 };
     worker.on('message', (answer: ReadBatchAnswer) => {
       if (this.#threads.includes(thread)) this.#onAnswer(thread, answer);

@@ -3,9 +3,51 @@ import type { ObjectInfo } from '../storage/ObjectStore.js';
 import type { ImageRef } from './entries.js';
 import { Pacer } from './pacer.js';
 
+/**
+ * The CSV of each user id, in listing order. Kept as two arrays: a million users would otherwise
+ * cost a million insertions into a growing map on every sync. A map by user id is made only when a
+ * listing could hold two CSVs of one user (an extension other than `.csv` in lower case), or when
+ * asked.
+ */
+export class UserCsvs {
+  readonly ids: string[] = [];
+  readonly objects: ObjectInfo[] = [];
+  #index: Map<string, number> | undefined;
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  has(userId: string): boolean {
+    return this.#indexed().has(userId);
+  }
+
+  /** Adds a user's CSV; with one already there, keeps the smaller key and reports the other. */
+  add(userId: string, object: ObjectInfo, lowerCase: boolean, failures: SyncFailure[]): void {
+    // Two CSVs of one user differ in their extension's case: only such a key can make a duplicate.
+    const index = lowerCase ? this.#index : this.#indexed();
+    const at = index?.get(userId);
+    if (at === undefined) {
+      index?.set(userId, this.ids.length);
+      this.ids.push(userId);
+      this.objects.push(object);
+      return;
+    }
+    // The smaller key wins whatever order the listing came in.
+    const existing = this.objects[at]!;
+    const [kept, dropped] = object.key < existing.key ? [object, existing] : [existing, object];
+    this.objects[at] = kept;
+    failures.push({ key: dropped.key, reason: `user id ${userId} is already provided by ${kept.key}` });
+  }
+
+  #indexed(): Map<string, number> {
+    this.#index ??= new Map(this.ids.map((id, i) => [id, i]));
+    return this.#index;
+  }
+}
+
 export interface ClassifiedListing {
-  /** The CSV of each user id. */
-  csvs: Map<string, ObjectInfo>;
+  csvs: UserCsvs;
   /** The newest image of each user id, whether or not that user has a CSV. */
   images: Map<string, ObjectInfo>;
   /** Every image of the user ids that have more than one, newest first. */
@@ -17,57 +59,76 @@ export interface ClassifiedListing {
 }
 
 /**
- * Sorts a listing into user CSVs and images. Only objects directly under the prefix count; the
- * user id is the file name without its extension, and extensions match case-insensitively.
- * When one user has several images the most recently modified wins (ties: the greater key); when
- * one has several CSVs (`7.csv`, `7.CSV`) the smallest key is used. Neither depends on the listing's order.
- * Gives the event loop back now and then (see `Pacer`): a listing can hold a million objects.
+ * Sorts a listing into user CSVs and images, batch by batch as the listing arrives. Only objects
+ * directly under the prefix count; the user id is the file name without its extension, and
+ * extensions match case-insensitively. When one user has several images the most recently modified
+ * wins (ties: the greater key); when one has several CSVs (`7.csv`, `7.CSV`) the smallest key is
+ * used. Neither depends on the listing's order.
  */
+export class ListingClassifier {
+  readonly #csvs = new UserCsvs();
+  readonly #images = new Map<string, ObjectInfo>();
+  readonly #multiImages = new Map<string, ImageRef[]>();
+  readonly #failures: SyncFailure[] = [];
+  #ignored = 0;
+  /** Objects sorted so far. */
+  count = 0;
+
+  constructor(
+    private readonly prefix: string,
+    private readonly imageExtensions: ReadonlySet<string>,
+  ) {}
+
+  add(objects: readonly ObjectInfo[]): void {
+    for (const object of objects) this.#addOne(object);
+  }
+
+  /** `add` for a whole listing at once, giving the event loop back now and then (see `Pacer`). */
+  async addPaced(objects: readonly ObjectInfo[], pacer: Pacer): Promise<void> {
+    for (const object of objects) {
+      if (pacer.due()) await pacer.pause();
+      this.#addOne(object);
+    }
+  }
+
+  finish(): ClassifiedListing {
+    for (const refs of this.#multiImages.values()) refs.sort(newestFirst);
+    return { csvs: this.#csvs, images: this.#images, multiImages: this.#multiImages, ignored: this.#ignored, failures: this.#failures };
+  }
+
+  #addOne(object: ObjectInfo): void {
+    const { prefix } = this;
+    const key = object.key;
+    const dot = key.lastIndexOf('.');
+    this.count++;
+    // Only names directly under the prefix, with an extension.
+    if (dot < prefix.length || !key.startsWith(prefix) || key.indexOf('/', prefix.length) >= 0) {
+      this.#ignored++;
+    } else if (isCsvExtension(key, dot)) {
+      const userId = key.slice(prefix.length, dot);
+      if (userId === '') this.#failures.push({ key, reason: 'the file name has no user id before .csv' });
+      else this.#csvs.add(userId, object, key.endsWith('.csv'), this.#failures);
+    } else if (this.imageExtensions.has(key.slice(dot + 1).toLowerCase())) {
+      const userId = key.slice(prefix.length, dot);
+      const existing = this.#images.get(userId);
+      if (existing) addImage(this.#multiImages, userId, existing, object);
+      if (!existing || isNewer(object, existing)) this.#images.set(userId, object);
+    } else {
+      this.#ignored++;
+    }
+  }
+}
+
+/** Sorts a whole listing at once: see `ListingClassifier`. */
 export async function classifyListing(
   objects: readonly ObjectInfo[],
   prefix: string,
   imageExtensions: ReadonlySet<string>,
   pacer = new Pacer(),
 ): Promise<ClassifiedListing> {
-  const csvs = new Map<string, ObjectInfo>();
-  const images = new Map<string, ObjectInfo>();
-  const multiImages = new Map<string, ImageRef[]>();
-  const failures: SyncFailure[] = [];
-  let ignored = 0;
-  for (const object of objects) {
-    if (pacer.due()) await pacer.pause();
-    const key = object.key;
-    const dot = key.lastIndexOf('.');
-    // Only names directly under the prefix, with an extension.
-    if (dot < prefix.length || !key.startsWith(prefix) || key.indexOf('/', prefix.length) >= 0) {
-      ignored++;
-    } else if (isCsvExtension(key, dot)) {
-      addCsv(csvs, failures, key.slice(prefix.length, dot), object);
-    } else if (imageExtensions.has(key.slice(dot + 1).toLowerCase())) {
-      const userId = key.slice(prefix.length, dot);
-      const existing = images.get(userId);
-      if (existing) addImage(multiImages, userId, existing, object);
-      if (!existing || isNewer(object, existing)) images.set(userId, object);
-    } else {
-      ignored++;
-    }
-  }
-  for (const refs of multiImages.values()) refs.sort(newestFirst);
-  return { csvs, images, multiImages, ignored, failures };
-}
-
-function addCsv(csvs: Map<string, ObjectInfo>, failures: SyncFailure[], userId: string, object: ObjectInfo): void {
-  const existing = csvs.get(userId);
-  if (userId === '') {
-    failures.push({ key: object.key, reason: 'the file name has no user id before .csv' });
-  } else if (existing) {
-    // The smaller key wins whatever order the listing came in.
-    const [kept, dropped] = object.key < existing.key ? [object, existing] : [existing, object];
-    csvs.set(userId, kept);
-    failures.push({ key: dropped.key, reason: `user id ${userId} is already provided by ${kept.key}` });
-  } else {
-    csvs.set(userId, object);
-  }
+  const classifier = new ListingClassifier(prefix, imageExtensions);
+  await classifier.addPaced(objects, pacer);
+  return classifier.finish();
 }
 
 /**

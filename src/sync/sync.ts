@@ -2,7 +2,7 @@ import type { SyncFailure, SyncReport } from '../model.js';
 import type { ObjectInfo } from '../storage/ObjectStore.js';
 import { CacheEntry, ownCopy, sameSource, type ImageRef, type SyncState } from './entries.js';
 import { applyParsed, fetchAll, notifyProgress, type FetchContext } from './fetch.js';
-import { classifyListing, toRef } from './listing.js';
+import { ListingClassifier, toRef, type UserCsvs } from './listing.js';
 import { Pacer } from './pacer.js';
 
 export { CacheEntry, type SyncState } from './entries.js';
@@ -13,25 +13,36 @@ export interface SyncContext extends FetchContext {
 }
 
 /**
- * One incremental pass: list the prefix, fetch only CSVs whose fingerprint changed, drop users whose
- * CSV is gone, re-check held-back birth dates against the clock, and re-derive every image path from
- * the listing. Mutates `state` in place and sets `state.dirty` whenever the rows changed; throws
+ * One incremental pass: list the prefix, fetch only CSVs whose fingerprint changed, then drop users
+ * whose CSV is gone, re-check held-back birth dates against the clock, and re-derive every image
+ * path from the listing. Mutates `state` in place and sets `state.dirty` whenever the rows changed; throws
  * only when the listing fails, before any change. Each pass over the users gives the event loop
  * back every few milliseconds (see `Pacer`), so a million users never stall it for long.
  */
 export async function runSync(state: SyncState, ctx: SyncContext): Promise<SyncReport> {
   const started = performance.now();
+  // Sorted as it arrives, while the store lists on: most of a warm sync's work is done by the time the listing is.
+  let classifier = new ListingClassifier(ctx.prefix, ctx.imageExtensions);
   const listing = await ctx.store.list(ctx.prefix, {
     signal: ctx.signal,
     onProgress: (listed) => notifyProgress(ctx, { phase: 'listing', listed, done: 0, total: 0 }),
+    onObjects: (objects) => classifier.add(objects),
   });
   const pacer = new Pacer(ctx.signal);
-  const { csvs, images, multiImages, ignored, failures: nameFailures } = await classifyListing(listing, ctx.prefix, ctx.imageExtensions, pacer);
-  const removed = await dropMissingAndRecheck(state, ctx, csvs, pacer);
-  const toFetch = await planFetches(state, ctx, csvs, pacer);
+  if (classifier.count !== listing.length) {
+    // The store delivered nothing (or not everything) as it went: sort the result instead.
+    classifier = new ListingClassifier(ctx.prefix, ctx.imageExtensions);
+    await classifier.addPaced(listing, pacer);
+  }
+  const { csvs, images, multiImages, ignored, failures: nameFailures } = classifier.finish();
+  const entriesBefore = state.entries.size;
+  const { toFetch, known } = await planFetches(state, ctx, csvs, pacer);
   const downloaded = await fetchAll(state, ctx, toFetch, listing.length);
-  const { users, missing, failed } = await applyImagesAndSummarise(state, images, pacer);
-  const { remembered, orphans } = await imagesToRemember(images, multiImages, csvs, pacer);
+  ctx.signal?.throwIfAborted(); // an abandoned run leaves the rest to the next one
+  // Every entry there was is still listed when the CSVs matched all of them: none to look for.
+  const listed = known === entriesBefore ? null : csvs;
+  const { removed, users, missing, failed } = await reconcileEntries(state, ctx, listed, images, pacer);
+  const { remembered, orphans } = await imagesToRemember(state, images, multiImages, pacer);
   state.images = remembered;
   return {
     listed: listing.length,
@@ -49,35 +60,18 @@ export async function runSync(state: SyncState, ctx: SyncContext): Promise<SyncR
 }
 
 /**
- * Forgets users whose CSV is no longer listed, and re-checks files held back for their birth date
- * only (the clock moved, so the verdict may have too). Returns how many forgotten users had a row.
- */
-async function dropMissingAndRecheck(state: SyncState, ctx: SyncContext, csvs: ReadonlyMap<string, ObjectInfo>, pacer: Pacer): Promise<number> {
-  let removed = 0;
-  for (const [userId, entry] of state.entries) {
-    if (pacer.due()) await pacer.pause();
-    if (!csvs.has(userId)) {
-      state.entries.delete(userId);
-      if (entry.row) {
-        removed++;
-        state.dirty = true;
-      }
-    } else if (entry.failure?.kind === 'birth') {
-      applyParsed(state, ctx, userId, entry, entry.failure.source, entry.failure.user);
-    }
-  }
-  return removed;
-}
-
-/**
  * CSVs to download: new or changed ones, and ones whose last download failed. A CSV larger than
  * the bound is refused from its listed size alone, never downloaded.
  */
-async function planFetches(state: SyncState, ctx: SyncContext, csvs: ReadonlyMap<string, ObjectInfo>, pacer: Pacer): Promise<[string, ObjectInfo][]> {
+async function planFetches(state: SyncState, ctx: SyncContext, csvs: UserCsvs, pacer: Pacer): Promise<{ toFetch: [string, ObjectInfo][]; known: number }> {
   const toFetch: [string, ObjectInfo][] = [];
-  for (const [userId, object] of csvs) {
+  let matched = 0;
+  for (let i = 0; i < csvs.size; i++) {
     if (pacer.due()) await pacer.pause();
+    const userId = csvs.ids[i]!;
+    const object = csvs.objects[i]!;
     const entry = state.entries.get(userId);
+    if (entry) matched++;
     const failure = entry?.failure;
     const known = failure ? (failure.kind === 'download' ? undefined : failure.source) : entry?.row ? entry : undefined;
     if (known && sameSource(known, object)) continue;
@@ -91,24 +85,39 @@ async function planFetches(state: SyncState, ctx: SyncContext, csvs: ReadonlyMap
     }
     toFetch.push([userId, object]);
   }
-  return toFetch;
+  return { toFetch, known: matched };
 }
 
 /**
- * Points every row at its user's newest image (rows are replaced, never edited: tables already
- * handed out stay as they were), then counts the users served, the CSVs with no usable version
- * because their download failed, and every current failure.
+ * One pass over the cache once the downloads are done: forgets users whose CSV is no longer listed
+ * (`listed`; `null` when every user in the cache is known to be listed),
+ * re-checks files held back for their birth date only (the clock moved, so the verdict may have
+ * too), points every row at its user's newest image (rows are replaced, never edited: tables
+ * already handed out stay as they were), and counts the users served, the users forgotten, the CSVs
+ * with no usable version because their download failed, and every current failure.
  */
-async function applyImagesAndSummarise(
+async function reconcileEntries(
   state: SyncState,
+  ctx: SyncContext,
+  listed: UserCsvs | null,
   images: ReadonlyMap<string, ObjectInfo>,
   pacer: Pacer,
-): Promise<{ users: number; missing: string[]; failed: SyncFailure[] }> {
+): Promise<{ removed: number; users: number; missing: string[]; failed: SyncFailure[] }> {
+  let removed = 0;
   let users = 0;
   const missing: string[] = [];
   const failed: SyncFailure[] = [];
   for (const [userId, entry] of state.entries) {
     if (pacer.due()) await pacer.pause();
+    if (listed && !listed.has(userId)) {
+      state.entries.delete(userId);
+      if (entry.row) {
+        removed++;
+        state.dirty = true;
+      }
+      continue;
+    }
+    if (entry.failure?.kind === 'birth') applyParsed(state, ctx, userId, entry, entry.failure.source, entry.failure.user);
     if (entry.row) {
       users++;
       const imgPath = images.get(userId)?.key ?? null;
@@ -124,24 +133,25 @@ async function applyImagesAndSummarise(
     failed.push({ key: failure.source.key, reason: failure.reason + fallback });
   }
   missing.sort();
-  return { users, missing, failed };
+  return { removed, users, missing, failed };
 }
 
 /**
  * See `SyncState.images`: several images of one user, and the images of ids without a CSV; also
- * counts those ids (images that are no user's).
+ * counts those ids (images that are no user's). Once the cache is reconciled, its users are exactly
+ * the ids with a CSV.
  */
 async function imagesToRemember(
+  state: SyncState,
   images: Map<string, ObjectInfo>,
   multi: Map<string, ImageRef[]>,
-  csvs: Map<string, ObjectInfo>,
   pacer: Pacer,
 ): Promise<{ remembered: Map<string, ImageRef[]>; orphans: number }> {
   const remembered = new Map(multi);
   let orphans = 0;
   for (const [userId, image] of images) {
     if (pacer.due()) await pacer.pause();
-    if (csvs.has(userId)) continue;
+    if (state.entries.has(userId)) continue;
     orphans++;
     if (!remembered.has(userId)) remembered.set(userId, [toRef(image)]);
   }

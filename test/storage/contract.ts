@@ -96,6 +96,21 @@ export function describeStoreContract(name: string, create: () => Promise<Contra
       expect(progress.at(-1)).toBe(count);
     });
 
+    it('hands on every listed object once, in batches, before the listing resolves', async () => {
+      const batches: string[][] = [];
+      let resolved = false;
+      const listing = store.list(`${run}many/`, {
+        onObjects: (objects) => {
+          expect(resolved).toBe(false);
+          batches.push(objects.map((o) => o.key));
+        },
+      });
+      const listed = (await listing).map((o) => o.key);
+      resolved = true;
+      expect(batches.length).toBeGreaterThan(0);
+      expect(batches.flat().sort()).toEqual(listed.sort());
+    });
+
     it("stops a listing aborted half-way with the signal's reason", async () => {
       const controller = new AbortController();
       const reason = new Error('listing no longer wanted');
