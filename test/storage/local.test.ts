@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, openSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, openSync, readdirSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile, mkdir, symlink, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ObjectRejectedError, StoreUnavailableError } from '../../src/errors.js';
 import { createLocalStore } from '../../src/storage/LocalStore.js';
@@ -165,3 +167,72 @@ function unblockFifoReaders(fifo: string): void {
     // No reader waiting, or no FIFO: nothing to release.
   }
 }
+
+/** Threads of this process (Linux): the store's listing and reading threads show up here. */
+function threadCount(): number {
+  return readdirSync('/proc/self/task').length;
+}
+
+/** The thread count once it is down to `count`, or as it is after `withinMs`. */
+async function settlesAt(count: number, withinMs: number): Promise<number> {
+  for (let waited = 0; threadCount() > count && waited < withinMs; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  return threadCount();
+}
+
+describe('local folder store: listing and reading threads', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'udt-threads-'));
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('reads files of every size exactly, many at once, with their bounds', async () => {
+    await mkdir(path.join(root, 'd'));
+    const sizes = [0, 1, 60, 4095, 65_535, 65_536, 70_000, 1_048_576, 3_000_001, ...Array.from({ length: 300 }, (_, i) => (i * 7919) % 20_000)];
+    const bodies = sizes.map((size) => randomBytes(size));
+    await Promise.all(bodies.map((body, i) => writeFile(path.join(root, 'd', `${i}.bin`), body)));
+    const store = createLocalStore({ root });
+    const limit = pLimit(64);
+    const read = await Promise.all(bodies.map((body, i) => limit(() => store.get(`d/${i}.bin`, { expectedSize: body.length, maxBytes: body.length }))));
+    read.forEach((got, i) => expect(got?.equals(bodies[i]!), `file ${i} of ${bodies[i]!.length} bytes`).toBe(true));
+    await store.close();
+  });
+
+  it("rejects a read aborted after it started with the signal's reason, and reads the file again after", async () => {
+    await writeFile(path.join(root, 'big.bin'), Buffer.alloc(8 * 1024 * 1024, 7));
+    const store = createLocalStore({ root });
+    const controller = new AbortController();
+    const reason = new Error('no longer wanted');
+    const reading = store.get('big.bin', { signal: controller.signal });
+    controller.abort(reason);
+    await expect(reading).rejects.toBe(reason);
+    expect((await store.get('big.bin'))?.length).toBe(8 * 1024 * 1024);
+    await store.close();
+  });
+
+  it.runIf(process.platform === 'linux')('stops its reading threads on close, and starts them again for the next read', async () => {
+    await writeFile(path.join(root, 'a.csv'), 'x');
+    const before = threadCount();
+    const store = createLocalStore({ root });
+    await Promise.all(Array.from({ length: 64 }, () => store.get('a.csv')));
+    expect(threadCount()).toBeGreaterThan(before);
+    await store.close();
+    // Well within the 2 s after which idle reading threads stop by themselves.
+    expect(await settlesAt(before, 1_000)).toBe(before);
+    expect((await store.get('a.csv'))?.toString()).toBe('x');
+    await store.close();
+  });
+
+  it.runIf(process.platform === 'linux')('leaves no thread behind when a listing is aborted', async () => {
+    await mkdir(path.join(root, 'many'));
+    await Promise.all(Array.from({ length: 5_000 }, (_, i) => writeFile(path.join(root, 'many', `${i}.csv`), 'x')));
+    const before = threadCount();
+    const controller = new AbortController();
+    const reason = new Error('stop listing');
+    const listing = createLocalStore({ root }).list('many/', { signal: controller.signal, onObjects: () => controller.abort(reason) });
+    await expect(listing).rejects.toBe(reason);
+    expect(await settlesAt(before, 5_000)).toBe(before);
+  });
+});
