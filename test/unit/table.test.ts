@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ageInYears, utcDateKey } from '../../src/query/age.js';
 import { CacheEntry } from '../../src/sync/sync.js';
+import { naturalCompare } from '../../src/query/naturalCompare.js';
 import { EMPTY_TABLE, averageAge, buildTable, selectRows } from '../../src/query/table.js';
 
 const NOW = Date.UTC(2026, 10, 22, 12);
@@ -63,5 +64,27 @@ describe('table queries', () => {
     expect(selected.length).toBeGreaterThan(0);
     expect(selected.length).toBeLessThanOrEqual(table.rows.length / 8); // within the index path's reach
     expect(selected.map((i) => table.rows[i]!.user_id)).toEqual(reference(people, f).map((p) => String(p.position + 1)));
+  });
+});
+
+describe('table order', () => {
+  it('puts rows in naturalCompare order of their user ids, whatever mix of ids', () => {
+    const id = fc.oneof(
+      fc.integer({ min: 0, max: 2_000 }).map(String),
+      fc.constantFrom('007', '07', '0', '00', '9007199254740993', '123456789012345', '1234567890123456', 'a1', 'a01', 'b', 'x10y2', 'x10y10', 'Ä', '1e3'),
+      fc.stringMatching(/^[a-c0-9]{1,6}$/),
+    );
+    fc.assert(
+      fc.property(fc.uniqueArray(id, { maxLength: 60 }), (ids) => {
+        const entries = new Map<string, CacheEntry>();
+        for (const userId of ids) {
+          const entry = new CacheEntry();
+          entry.row = { user_id: userId, first_name: 'F', last_name: 'L', birthts: 0, img_path: null, extra: {} };
+          entries.set(userId, entry);
+        }
+        expect(buildTable(entries, EMPTY_TABLE).rows.map((r) => r.user_id)).toEqual([...ids].sort(naturalCompare));
+      }),
+      { numRuns: 3_000 },
+    );
   });
 });
