@@ -14,11 +14,16 @@ if (typeof globalThis.gc !== 'function') {
 const spec = JSON.parse(process.argv[2] ?? 'null');
 process.on('disconnect', () => process.exit(0));
 
+/** The local store's reading threads stop this long after their last read (its `IDLE_STOP_MS`, plus a margin). */
+const THREADS_IDLE_MS = 2_500;
+
 /**
  * Several collections with pauses between them: finalisers run, and V8's background unmapper
- * returns freed pages, which RSS read straight after gc() would still count.
+ * returns freed pages, which RSS read straight after gc() would still count. Before that, a pause
+ * long enough for idle store threads to stop, as they would in a service between syncs.
  */
 async function settledMemory() {
+  await new Promise((resolve) => setTimeout(resolve, THREADS_IDLE_MS));
   for (let i = 0; i < 3; i++) {
     globalThis.gc();
     await new Promise((resolve) => setTimeout(resolve, 100));

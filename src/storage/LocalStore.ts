@@ -3,6 +3,7 @@ import { mkdir, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError, StoreUnavailableError, UdtError, requiredOption } from '../errors.js';
 import { clipKey } from './body.js';
+import { ListingThreads } from './listingThreads.js';
 import { listFolder } from './localList.js';
 import { answerOf, isInside } from './localRead.js';
 import { LocalReader } from './localReader.js';
@@ -38,6 +39,7 @@ export function createLocalStore(options: LocalStoreOptions): ObjectStore {
   if (!options?.root) throw requiredOption('createLocalStore', 'root');
   const root = path.resolve(options.root);
   const reader = new LocalReader(root);
+  const listingThreads = new ListingThreads();
 
   const rootWithSep = root.endsWith(path.sep) ? root : root + path.sep;
   function toPath(key: string): string {
@@ -58,7 +60,7 @@ export function createLocalStore(options: LocalStoreOptions): ObjectStore {
     const dirKey = slash < 0 ? '' : prefix.slice(0, slash + 1);
     if (!(await startInsideRoot(dirKey))) return [];
     options.signal?.throwIfAborted();
-    return listFolder({ root, dirKey, prefix, tempMarker: TEMP_MARKER }, options);
+    return listFolder({ root, dirKey, prefix, tempMarker: TEMP_MARKER }, listingThreads, options);
   }
 
   /**
@@ -127,7 +129,9 @@ export function createLocalStore(options: LocalStoreOptions): ObjectStore {
     put,
     ping,
     watch: (prefix, handlers) => watchLocalFolder(root, prefix, handlers),
-    close: () => reader.close(),
+    close: async () => {
+      await Promise.all([reader.close(), listingThreads.close()]);
+    },
   };
 }
 

@@ -225,6 +225,19 @@ describe('local folder store: listing and reading threads', () => {
     await store.close();
   });
 
+  it.runIf(process.platform === 'linux')('keeps its listing threads for the next listing, and stops them on close', async () => {
+    await writeFile(path.join(root, 'a.csv'), 'x');
+    const before = threadCount();
+    const store = createLocalStore({ root });
+    expect(await store.list('')).toHaveLength(1);
+    const kept = threadCount();
+    expect(kept).toBeGreaterThan(before);
+    expect(await store.list('')).toHaveLength(1);
+    expect(threadCount()).toBe(kept);
+    await store.close();
+    expect(await settlesAt(before, 1_000)).toBe(before);
+  });
+
   it.runIf(process.platform === 'linux')('leaves no thread behind when a listing is aborted', async () => {
     await mkdir(path.join(root, 'many'));
     await Promise.all(Array.from({ length: 5_000 }, (_, i) => writeFile(path.join(root, 'many', `${i}.csv`), 'x')));
