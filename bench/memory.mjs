@@ -15,7 +15,7 @@ const spec = JSON.parse(process.argv[2] ?? 'null');
 process.on('disconnect', () => process.exit(0));
 
 /** The local store's reading threads stop this long after their last read (its `IDLE_STOP_MS`, plus a margin). */
-const THREADS_IDLE_MS = 2_500;
+const THREADS_IDLE_MS = 10_500;
 
 /**
  * Several collections with pauses between them: finalisers run, and V8's background unmapper

@@ -3,7 +3,7 @@ import { serveWalks } from './localListWorker.js';
 import { startWorker } from './workerSource.js';
 
 /** Idle listing threads are stopped after this long; the next listing starts new ones. */
-const IDLE_STOP_MS = 2_000;
+const IDLE_STOP_MS = 10_000;
 
 /**
  * The listing threads of one store, kept between listings for a while: starting a thread costs

@@ -28,7 +28,7 @@ const ANSWER_AFTER_MS = 0.05;
 /** Bytes of each thread's ring of small bodies. */
 const RING_BYTES = 1024 * 1024;
 /** Idle reading threads are stopped after this long, and started again by the next read. */
-const IDLE_STOP_MS = 2_000;
+const IDLE_STOP_MS = 10_000;
 
 /** A read's outcome with its body, if any, as a `Buffer`. */
 export type ReadResult = { kind: 'body'; body: Buffer } | Exclude<ReadOutcome, { kind: 'body' }>;

@@ -219,7 +219,7 @@ describe('local folder store: listing and reading threads', () => {
     await Promise.all(Array.from({ length: 64 }, () => store.get('a.csv')));
     expect(threadCount()).toBeGreaterThan(before);
     await store.close();
-    // Well within the 2 s after which idle reading threads stop by themselves.
+    // Well within the 10 s after which idle reading threads stop by themselves.
     expect(await settlesAt(before, 1_000)).toBe(before);
     expect((await store.get('a.csv'))?.toString()).toBe('x');
     await store.close();
