@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { serveWalks } from './localListWorker.js';
+import { WALK_HELPERS, serveWalks } from './localListWorker.js';
 import { startWorker } from './workerSource.js';
 
 /** Idle listing threads are stopped after this long; the next listing starts new ones. */
@@ -19,7 +19,7 @@ export class ListingThreads {
   take(count: number): Worker[] {
     clearTimeout(this.#timer);
     const threads = this.#idle.splice(0, count);
-    while (threads.length < count) threads.push(startWorker(serveWalks, null, { background: true }));
+    while (threads.length < count) threads.push(startWorker(serveWalks, null, { background: true, helpers: WALK_HELPERS }));
     for (const thread of threads) {
       thread.removeAllListeners();
       thread.ref();

@@ -1,16 +1,7 @@
-import { constants } from 'node:fs';
-import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { GetOptions } from './ObjectStore.js';
-import { serveReads, type ReadBatchAnswer, type ReadOutcome, type ReadRequest } from './localReadWorker.js';
-import { startWorker } from './workerSource.js';
+import type { ReadBatchAnswer, ReadOutcome, ReadRequest } from './readProtocol.js';
+import { cancelRead, startReadingThread, takeBodies, type ReadingThread } from './readingThread.js';
 
-/**
- * Never blocks on open (a FIFO without a writer would wait forever) and never follows a link that
- * appeared after the path was resolved. Absent on platforms without them.
- */
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
-/** Bytes per read call, so a cancelled read of a large file stops between calls. */
-const READ_CHUNK_BYTES = 1024 * 1024;
 /**
  * Reading threads at most. Each reads one file at a time, so this is how many reads the disk sees
  * at once when files are not in the page cache: as many as Node's own thread pool would run.
@@ -20,35 +11,17 @@ const MAX_THREADS = 4;
 const BATCH_READS = 4;
 /** Reads handed to one thread and not yet answered: two batches, so it never waits for the next one. */
 const MAX_READS_PER_THREAD = 2 * BATCH_READS;
-/**
- * A read that took longer than this (it went to the disk) is answered at once instead of with the
- * rest of its batch: the sync's download slot it holds is freed for the next file sooner.
- */
-const ANSWER_AFTER_MS = 0.05;
-/** Bytes of each thread's ring of small bodies. */
-const RING_BYTES = 1024 * 1024;
 /** Idle reading threads are stopped after this long, and started again by the next read. */
 const IDLE_STOP_MS = 10_000;
 
 /** A read's outcome with its body, if any, as a `Buffer`. */
 export type ReadResult = { kind: 'body'; body: Buffer } | Exclude<ReadOutcome, { kind: 'body' }>;
 
-interface Thread {
-  worker: Worker;
-  cancels: MessagePort;
-  cancelCount: Int32Array;
-  /** The thread's ring of small bodies (see `ReaderSetup.ring`), and the count of answers taken from it. */
-  ring: Buffer;
-  answersTaken: Int32Array;
-  /** Reads sent and not yet answered. */
-  reads: number;
-}
-
 interface Pending {
   request: ReadRequest;
   signal: AbortSignal | undefined;
   /** The thread the read was sent to; none while it waits in the queue. */
-  thread: Thread | undefined;
+  thread: ReadingThread | undefined;
   resolve: (result: ReadResult) => void;
   reject: (error: unknown) => void;
 }
@@ -63,7 +36,7 @@ export class LocalReader {
   readonly #root: string;
   readonly #pending = new Map<number, Pending>();
   #queue: ReadRequest[] = [];
-  #threads: Thread[] = [];
+  #threads: ReadingThread[] = [];
   #flushScheduled = false;
   #nextId = 1;
   #idleTimer: NodeJS.Timeout | undefined;
@@ -127,8 +100,8 @@ export class LocalReader {
   }
 
   /** The thread with the fewest reads in flight; a new one while all are busy and there is room. */
-  #leastBusy(): Thread | undefined {
-    let best: Thread | undefined;
+  #leastBusy(): ReadingThread | undefined {
+    let best: ReadingThread | undefined;
     for (const thread of this.#threads) if (!best || thread.reads < best.reads) best = thread;
     if ((!best || best.reads >= BATCH_READS) && this.#threads.length < MAX_THREADS) {
       try {
@@ -140,12 +113,10 @@ export class LocalReader {
     return best && best.reads < MAX_READS_PER_THREAD ? best : undefined;
   }
 
-  #onAnswer(thread: Thread, { outcomes, ringStart }: ReadBatchAnswer): void {
+  #onAnswer(thread: ReadingThread, answer: ReadBatchAnswer): void {
+    const { outcomes } = answer;
     thread.reads -= outcomes.length;
-    const bodies = outcomes.map((outcome) => (outcome.kind === 'body' ? bodyOf(thread, outcome, ringStart) : undefined));
-    // Every body is out of the ring: the thread may reuse its space.
-    Atomics.add(thread.answersTaken, 0, 1);
-    Atomics.notify(thread.answersTaken, 0);
+    const bodies = takeBodies(thread, answer);
     outcomes.forEach((outcome, i) => {
       const pending = this.#pending.get(outcome.id);
       if (!pending) return; // aborted meanwhile
@@ -164,10 +135,7 @@ export class LocalReader {
     const aborted = [...this.#pending.values()].filter((p) => p.signal === signal);
     for (const { request, thread, reject } of aborted) {
       this.#pending.delete(request.id);
-      if (thread) {
-        thread.cancels.postMessage(request.id);
-        Atomics.add(thread.cancelCount, 0, 1);
-      }
+      if (thread) cancelRead(thread, request.id);
       reject(signal.reason);
     }
     const ids = new Set(aborted.map((p) => p.request.id));
@@ -175,25 +143,9 @@ export class LocalReader {
     if (this.#pending.size === 0) this.#idle();
   }
 
-  #start(): Thread {
-    const channel = new MessageChannel();
-    channel.port1.unref();
-    const cancelCount = new Int32Array(new SharedArrayBuffer(4));
-    const ring = new SharedArrayBuffer(RING_BYTES);
-    const answersTaken = new Int32Array(new SharedArrayBuffer(4));
-    const setup = {
-      root: this.#root,
-      openFlags: OPEN_FLAGS,
-      chunkBytes: READ_CHUNK_BYTES,
-      answerAfterMs: ANSWER_AFTER_MS,
-      cancels: channel.port2,
-      cancelCount,
-      ring,
-      answersTaken,
-    };
-    // Normal priority, unlike listing threads: they mostly wait for the disk, and a sync waits for them.
-    const worker = startWorker(serveReads, setup, { transferList: [channel.port2] });
-    const thread: Thread = { worker, cancels: channel.port1, cancelCount, ring: Buffer.from(ring), answersTaken, reads: 0 };
+  #start(): ReadingThread {
+    const thread = startReadingThread(this.#root);
+    const { worker } = thread;
     worker.on('message', (answer: ReadBatchAnswer) => {
       if (this.#threads.includes(thread)) this.#onAnswer(thread, answer);
     });
@@ -204,7 +156,7 @@ export class LocalReader {
   }
 
   /** Forgets a thread (stopping it is the caller's business) and fails the reads it had with `error`. */
-  #drop(thread: Thread, error: Error): void {
+  #drop(thread: ReadingThread, error: Error): void {
     if (!this.#threads.includes(thread)) return;
     this.#threads = this.#threads.filter((t) => t !== thread);
     thread.cancels.close();
@@ -238,12 +190,4 @@ export class LocalReader {
     }, IDLE_STOP_MS);
     this.#idleTimer.unref();
   }
-}
-
-/** A body out of its answer: a copy of its bytes in the ring, or the buffer that came with it. */
-function bodyOf(thread: Thread, outcome: Extract<ReadOutcome, { kind: 'body' }>, ringStart: number): Buffer {
-  if (outcome.own) return Buffer.from(outcome.own, outcome.start, outcome.length);
-  const body = Buffer.allocUnsafe(outcome.length);
-  thread.ring.copy(body, 0, ringStart + outcome.start, ringStart + outcome.start + outcome.length);
-  return body;
 }

@@ -22,19 +22,25 @@ const LOWER_PRIORITY = `try { load('node:os').setPriority(Number(load('node:fs')
 /**
  * Runs `body` in a new worker thread. The body is shipped as its source text, so the same code
  * runs from the compiled package and from the TypeScript sources under test, with no separate
- * worker file to locate. The price: `body` may use only its parameters and globals, never a name
- * from its module. A `background` thread runs at a lower priority (see `LOWER_PRIORITY`).
+ * worker file to locate. The price: `body` may use only its parameters, globals and the `helpers`
+ * shipped with it (function declarations, called by their names), never another name from its
+ * module. A `background` thread runs at a lower priority (see `LOWER_PRIORITY`).
  */
 export function startWorker<T>(
   body: (modules: WorkerModules, data: T) => void,
   data: T,
-  { transferList = [], background = false }: { transferList?: workerThreads.TransferListItem[]; background?: boolean } = {},
+  {
+    transferList = [],
+    background = false,
+    helpers = [],
+  }: { transferList?: workerThreads.TransferListItem[]; background?: boolean; helpers?: readonly ((...args: never[]) => unknown)[] } = {},
 ): Worker {
   const source = [
     // getBuiltinModule, not require: the source runs as a module when the process was started with --input-type=module.
     `const load = (name) => process.getBuiltinModule(name);`,
     `const modules = { fs: load('node:fs'), path: load('node:path'), workerThreads: load('node:worker_threads') };`,
     background ? LOWER_PRIORITY : '',
+    ...helpers.map((helper) => helper.toString()),
     `(${body.toString()})(modules, modules.workerThreads.workerData);`,
   ].join('\n');
   return new Worker(source, { eval: true, workerData: data, transferList });
