@@ -100,6 +100,21 @@ describe('the service with background refresh (S3 through a fault proxy)', () =>
     expect((await get(`${svc.url}/health`)).body).toMatchObject({ status: 'unavailable', ready: false, users: 1 });
   });
 
+  it('reports the store unhealthy when listing fails although the bucket answers', async () => {
+    b = await BACKENDS[1]!.create();
+    await b.write(`${P}1.csv`, csv('One'));
+    svc = await startWired(impatientStore(b), { MAX_STALENESS_MS: '200' });
+    await eventually(async () => (await get(`${svc!.url}/health`)).status === 200, 5_000, 'healthy');
+    b.proxy!.inject('error500', Infinity, 'list-type');
+    await eventually(async () => (await get(`${svc!.url}/health`)).status === 503, 5_000, 'unhealthy');
+    expect((await get(`${svc.url}/health`)).body).toMatchObject({
+      status: 'unavailable',
+      error: { code: 'store_unavailable', message: expect.stringMatching(/last refresh failed.*cannot list/) },
+    });
+    b.proxy!.heal();
+    await eventually(async () => (await get(`${svc!.url}/health`)).status === 200, 5_000, 'healthy again');
+  });
+
   it('picks up changes in the background without a request waiting for them', async () => {
     b = await BACKENDS[1]!.create();
     await b.write(`${P}1.csv`, csv('One'));
