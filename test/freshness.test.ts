@@ -2,6 +2,8 @@ import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Exporter } from '../src/service/exporter.js';
+import { createLogger } from '../src/service/logger.js';
 import { createLocalStore } from '../src/storage/LocalStore.js';
 import type { ObjectStore } from '../src/storage/ObjectStore.js';
 import type { RefreshObserver } from '../src/sync/refresher.js';
@@ -74,6 +76,22 @@ describe('background refresh on the local store', () => {
     expect(store.counts.lists).toBe(listings);
     expect(t.status).toMatchObject({ loaded: true, stale: false, watching: true });
     expect(t.status.dataAgeMs).toBeLessThan(1_000);
+  });
+
+  it('exports on schedule without a listing while events keep the table current; POST-style exports still list', async () => {
+    t = open();
+    t.start({ maxStalenessMs: QUIET_MS, reconcileIntervalMs: QUIET_MS, observer });
+    await t.whenReady(5_000);
+    await eventually(() => t.status.watching === true && t.lastSync !== undefined, 2_000, 'watching after a sync');
+    const exporter = new Exporter(t, { outputKey: 'processed_data/output.csv', logger: createLogger('silent') });
+    const listings = store.counts.lists;
+    await write(`${P}9.csv`, csv('Nine'));
+    await eventually(() => names().includes('9:Nine:-'), 1_000, 'the event');
+    expect(await exporter.runIfIdle('schedule')).toMatchObject({ users: 6 });
+    expect(store.counts.lists).toBe(listings);
+    expect((await readFile(file('processed_data/output.csv'), 'utf8')).split('\n')).toContain(`9,Nine,Last,${Date.UTC(1990, 0, 1)},`);
+    await exporter.run('api');
+    expect(store.counts.lists).toBe(listings + 1);
   });
 
   it('coalesces a burst of writes and downloads within the concurrency bound', async () => {

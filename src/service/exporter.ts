@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
 import { DEFAULT_READY_TIMEOUT_MS } from '../defaults.js';
 import { UdtError, describeError } from '../errors.js';
+import type { SyncReport } from '../model.js';
 import type { UserDataTransformer } from '../UserDataTransformer.js';
 import type { ExportResult, ExportStatus, ExportTrigger } from './schemas.js';
 
+/** A scheduled export reuses the table without listing when events confirmed it this recently. */
+const SCHEDULE_FRESH_MS = 60_000;
 /** How many missing keys an `incomplete_sync` answer lists. */
 const MISSING_KEYS_SHOWN = 100;
 
@@ -99,13 +102,28 @@ export class Exporter {
     return run;
   }
 
+  /**
+   * `POST /data` always lists the store after the request arrived. A scheduled export whose table
+   * change events keep current needs no listing of its own: with events live, the listings per hour
+   * stay at the reconcile rate however often the schedule fires.
+   */
+  async #syncFor(trigger: ExportTrigger): Promise<SyncReport> {
+    const t = this.#transformer;
+    const status = t.status;
+    const last = t.lastSync;
+    if (trigger === 'schedule' && status.watching && !status.stale && last && status.dataAgeMs !== null && status.dataAgeMs <= SCHEDULE_FRESH_MS) {
+      return last.report;
+    }
+    return t.sync({ fresh: true });
+  }
+
   async #export(trigger: ExportTrigger): Promise<ExportResult> {
     const started = performance.now();
     const log = this.#o.logger;
     try {
       // A snapshot or the first sync must load before an export syncs: never two cold loads at once.
       if (this.#transformer.started) await this.#transformer.whenReady(this.#o.readyTimeoutMs).catch(() => undefined);
-      const sync = await this.#transformer.sync({ fresh: true });
+      const sync = await this.#syncFor(trigger);
       if (!sync.complete && !this.#o.allowIncomplete) throw new IncompleteSyncError(sync.missing);
       const out = await this.#transformer.exportOutput(this.outputKey);
       const durationMs = Math.round(performance.now() - started);
