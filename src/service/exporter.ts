@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { DEFAULT_READY_TIMEOUT_MS } from '../defaults.js';
-import { UdtError, describeError } from '../errors.js';
+import { StoreUnavailableError, UdtError, describeError } from '../errors.js';
 import type { SyncReport } from '../model.js';
 import type { UserDataTransformer } from '../UserDataTransformer.js';
 import type { ExportResult, ExportStatus, ExportTrigger } from './schemas.js';
@@ -9,6 +9,16 @@ import type { ExportResult, ExportStatus, ExportTrigger } from './schemas.js';
 const SCHEDULE_FRESH_MS = 60_000;
 /** How many missing keys an `incomplete_sync` answer lists. */
 const MISSING_KEYS_SHOWN = 100;
+
+/** Settles with `work`, or rejects with `StoreUnavailableError` once `ms` have passed. */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new StoreUnavailableError(`the export did not finish within ${ms} ms; the store is not answering`)), ms);
+  });
+  work.catch(() => undefined); // a run that loses the race must not go unhandled
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
 
 /** The sync could not download every CSV, so writing now would publish a table that lacks users. */
 export class IncompleteSyncError extends UdtError {
@@ -32,6 +42,11 @@ export interface ExporterOptions {
   allowIncomplete?: boolean;
   /** Wait at most this long for the first load before exporting. Default 10 000 ms. */
   readyTimeoutMs?: number;
+  /**
+   * A run that has not finished after this long answers `503 store_unavailable` at once; the run
+   * itself is cancelled by the sync's own deadline. Default: the transformer's `syncTimeoutMs`.
+   */
+  deadlineMs?: number;
   /** Told about every run, e.g. for metrics. */
   onExport?: (trigger: ExportTrigger, ok: boolean, durationMs: number) => void;
 }
@@ -45,7 +60,7 @@ export interface ExporterOptions {
 export class Exporter {
   readonly outputKey: string;
   readonly #transformer: UserDataTransformer;
-  readonly #o: Required<Omit<ExporterOptions, 'onExport'>> & Pick<ExporterOptions, 'onExport'>;
+  readonly #o: Required<Omit<ExporterOptions, 'onExport' | 'deadlineMs'>> & Pick<ExporterOptions, 'onExport'> & { deadlineMs: number };
   #current: Promise<ExportResult> | undefined;
   #next: Promise<ExportResult> | undefined;
   #last: ExportStatus | undefined;
@@ -53,7 +68,7 @@ export class Exporter {
   constructor(transformer: UserDataTransformer, options: ExporterOptions) {
     this.#transformer = transformer;
     this.outputKey = options.outputKey;
-    this.#o = { allowIncomplete: false, readyTimeoutMs: DEFAULT_READY_TIMEOUT_MS, ...options };
+    this.#o = { allowIncomplete: false, readyTimeoutMs: DEFAULT_READY_TIMEOUT_MS, deadlineMs: transformer.options.syncTimeoutMs, ...options };
   }
 
   /** Whether a run is in flight or queued. */
@@ -117,15 +132,19 @@ export class Exporter {
     return t.sync({ fresh: true });
   }
 
+  async #syncAndWrite(trigger: ExportTrigger) {
+    // A snapshot or the first sync must load before an export syncs: never two cold loads at once.
+    if (this.#transformer.started) await this.#transformer.whenReady(this.#o.readyTimeoutMs).catch(() => undefined);
+    const sync = await this.#syncFor(trigger);
+    if (!sync.complete && !this.#o.allowIncomplete) throw new IncompleteSyncError(sync.missing);
+    return { sync, out: await this.#transformer.exportOutput(this.outputKey) };
+  }
+
   async #export(trigger: ExportTrigger): Promise<ExportResult> {
     const started = performance.now();
     const log = this.#o.logger;
     try {
-      // A snapshot or the first sync must load before an export syncs: never two cold loads at once.
-      if (this.#transformer.started) await this.#transformer.whenReady(this.#o.readyTimeoutMs).catch(() => undefined);
-      const sync = await this.#syncFor(trigger);
-      if (!sync.complete && !this.#o.allowIncomplete) throw new IncompleteSyncError(sync.missing);
-      const out = await this.#transformer.exportOutput(this.outputKey);
+      const { sync, out } = await withDeadline(this.#syncAndWrite(trigger), this.#o.deadlineMs);
       const durationMs = Math.round(performance.now() - started);
       this.#last = { trigger, finishedAt: new Date().toISOString(), ok: true, durationMs, users: out.users };
       this.#o.onExport?.(trigger, true, durationMs);

@@ -47,6 +47,7 @@ export function buildService(config: Config, logger: Logger, store: ObjectStore 
     logger,
     allowIncomplete: config.allowIncompleteExport,
     readyTimeoutMs: config.readyTimeoutMs,
+    deadlineMs: config.syncTimeoutMs,
     onExport: (trigger, ok, durationMs) => metrics.exportFinished(trigger, ok, durationMs),
   });
   const app = createApp(transformer, {

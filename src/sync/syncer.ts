@@ -133,7 +133,7 @@ export class Syncer {
   }
 
   #timeoutError(): StoreUnavailableError {
-    return new StoreUnavailableError(`the sync did not finish within ${this.#timeoutMs} ms; it was cancelled`, { code: 'sync_timeout' });
+    return new StoreUnavailableError(`the sync did not finish within ${this.#timeoutMs} ms; it was cancelled`);
   }
 
   #notify(report: SyncReport): void {
