@@ -77,6 +77,14 @@ describe('the edges of the HTTP service', () => {
     expect(JSON.parse(odd.slice(odd.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'not_implemented' } });
   });
 
+  it('answers a request that never finishes arriving with 408, in JSON', async () => {
+    server.requestTimeout = 300;
+    const slow = await raw(port, 'GET /data HTTP/1.1\r\nHost: x\r\n');
+    server.requestTimeout = 300_000;
+    expect(slow).toMatch(/^HTTP\/1\.1 408 /);
+    expect(JSON.parse(slow.slice(slow.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'request_timeout' } });
+  });
+
   it('lists the real methods, and keeps the docs to GET and HEAD', async () => {
     const options = await fetch(`${url}/data`, { method: 'OPTIONS' });
     expect(options.status).toBe(204);

@@ -76,6 +76,7 @@ describe('the service with background refresh (S3 through a fault proxy)', () =>
     expect(await get(`${svc.url}/health/ready`)).toMatchObject({ status: 503, body: { status: 'loading', error: { code: 'loading' } } });
     const read = await get(`${svc.url}/stats`);
     expect(read).toMatchObject({ status: 503, body: { error: { code: 'not_ready', message: expect.stringContaining('300 ms') } } });
+    expect(read.headers.get('retry-after')).toBe('5');
     b.proxy!.heal();
     await eventually(async () => (await get(`${svc!.url}/health/ready`)).status === 200, 10_000, 'ready');
     expect((await get(`${svc.url}/stats`)).body).toEqual({ average_age: expect.any(Number), count: 1 });

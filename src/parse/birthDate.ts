@@ -9,8 +9,13 @@ export const DEFAULT_MAX_AGE_YEARS = 150;
  */
 export function checkBirthDate(birthts: number, nowMs: number, maxAgeYears = DEFAULT_MAX_AGE_YEARS): string | null {
   if (birthts > nowMs) return `birthts ${birthts} is in the future (${new Date(birthts).toISOString()})`;
+  if (birthts < oldestBirthMs(nowMs, maxAgeYears)) return `birthts ${birthts} is more than ${maxAgeYears} years ago`;
+  return null;
+}
+
+/** The earliest birth instant still accepted at `nowMs`: the same moment `maxAgeYears` calendar years back. */
+export function oldestBirthMs(nowMs: number, maxAgeYears = DEFAULT_MAX_AGE_YEARS): number {
   const oldest = new Date(nowMs);
   oldest.setUTCFullYear(oldest.getUTCFullYear() - maxAgeYears);
-  if (birthts < oldest.getTime()) return `birthts ${birthts} is more than ${maxAgeYears} years ago`;
-  return null;
+  return oldest.getTime();
 }

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { DEFAULT_READY_TIMEOUT_MS } from '../defaults.js';
 import { StoreUnavailableError, UdtError, describeError } from '../errors.js';
 import type { SyncReport } from '../model.js';
 import type { UserDataTransformer } from '../UserDataTransformer.js';
@@ -10,13 +9,16 @@ const SCHEDULE_FRESH_MS = 60_000;
 /** How many missing keys an `incomplete_sync` answer lists. */
 const MISSING_KEYS_SHOWN = 100;
 
-/** Settles with `work`, or rejects with `StoreUnavailableError` once `ms` have passed. */
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+/** Settles with `work`, or rejects with `StoreUnavailableError` once `ms` have passed (and says so to `onLate`). */
+function withDeadline<T>(work: Promise<T>, ms: number, onLate: (error: Error) => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new StoreUnavailableError(`the export did not finish within ${ms} ms; the store is not answering`)), ms);
+    timer = setTimeout(() => {
+      const error = new StoreUnavailableError(`the export did not finish within ${ms} ms; nothing was written`);
+      onLate(error);
+      reject(error);
+    }, ms);
   });
-  work.catch(() => undefined); // a run that loses the race must not go unhandled
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
@@ -40,8 +42,6 @@ export interface ExporterOptions {
   logger: Logger;
   /** Export even when the sync could not download some CSVs. Default `false`. */
   allowIncomplete?: boolean;
-  /** Wait at most this long for the first load before exporting. Default 10 000 ms. */
-  readyTimeoutMs?: number;
   /**
    * A run that has not finished after this long answers `503 store_unavailable` at once; the run
    * itself is cancelled by the sync's own deadline. Default: the transformer's `syncTimeoutMs`.
@@ -68,7 +68,7 @@ export class Exporter {
   constructor(transformer: UserDataTransformer, options: ExporterOptions) {
     this.#transformer = transformer;
     this.outputKey = options.outputKey;
-    this.#o = { allowIncomplete: false, readyTimeoutMs: DEFAULT_READY_TIMEOUT_MS, deadlineMs: transformer.options.syncTimeoutMs, ...options };
+    this.#o = { allowIncomplete: false, deadlineMs: transformer.options.syncTimeoutMs, ...options };
   }
 
   /** Whether a run is in flight or queued. */
@@ -109,12 +109,20 @@ export class Exporter {
     while (this.busy) await (this.#next ?? this.#current)?.catch(() => undefined);
   }
 
+  /**
+   * Starts a run. Its caller gets an answer by the deadline at the latest; the run itself is told to
+   * stop (it never writes after that) and stays the current one until it has really ended, so no
+   * other run overlaps it.
+   */
   #start(trigger: ExportTrigger): Promise<ExportResult> {
-    const run = this.#export(trigger).finally(() => {
-      if (this.#current === run) this.#current = undefined;
+    const controller = new AbortController();
+    const work = this.#export(trigger, controller.signal);
+    const tracked: Promise<ExportResult> = work.finally(() => {
+      if (this.#current === tracked) this.#current = undefined;
     });
-    this.#current = run;
-    return run;
+    tracked.catch(() => undefined);
+    this.#current = tracked;
+    return withDeadline(work, this.#o.deadlineMs, (error) => controller.abort(error));
   }
 
   /**
@@ -132,19 +140,20 @@ export class Exporter {
     return t.sync({ fresh: true });
   }
 
-  async #syncAndWrite(trigger: ExportTrigger) {
-    // A snapshot or the first sync must load before an export syncs: never two cold loads at once.
-    if (this.#transformer.started) await this.#transformer.whenReady(this.#o.readyTimeoutMs).catch(() => undefined);
+  async #syncAndWrite(trigger: ExportTrigger, signal: AbortSignal) {
     const sync = await this.#syncFor(trigger);
-    if (!sync.complete && !this.#o.allowIncomplete) throw new IncompleteSyncError(sync.missing);
+    const complete = trigger === 'api' ? sync.complete : this.#transformer.complete;
+    if (!complete && !this.#o.allowIncomplete) throw new IncompleteSyncError(trigger === 'api' ? sync.missing : this.#transformer.missing);
+    // Past the deadline the caller was told nothing is written: keep it so.
+    signal.throwIfAborted();
     return { sync, out: await this.#transformer.exportOutput(this.outputKey) };
   }
 
-  async #export(trigger: ExportTrigger): Promise<ExportResult> {
+  async #export(trigger: ExportTrigger, signal: AbortSignal): Promise<ExportResult> {
     const started = performance.now();
     const log = this.#o.logger;
     try {
-      const { sync, out } = await withDeadline(this.#syncAndWrite(trigger), this.#o.deadlineMs);
+      const { sync, out } = await this.#syncAndWrite(trigger, signal);
       const durationMs = Math.round(performance.now() - started);
       this.#last = { trigger, finishedAt: new Date().toISOString(), ok: true, durationMs, users: out.users };
       this.#o.onExport?.(trigger, true, durationMs);

@@ -2,6 +2,7 @@ import type { SyncFailure, SyncReport } from '../model.js';
 import type { ObjectInfo } from '../storage/ObjectStore.js';
 import { CacheEntry, sameSource, type ImageRef, type SyncState } from './entries.js';
 import { applyParsed, fetchAll, notifyProgress, type FetchContext } from './fetch.js';
+import { oldestBirthMs } from '../parse/birthDate.js';
 import { classifyListing, toRef } from './listing.js';
 
 export { CacheEntry, type SyncState } from './entries.js';
@@ -23,11 +24,14 @@ export async function runSync(state: SyncState, ctx: SyncContext): Promise<SyncR
     signal: ctx.signal,
     onProgress: (listed) => notifyProgress(ctx, { phase: 'listing', listed, done: 0, total: 0 }),
   });
+  ctx.signal?.throwIfAborted();
   const { csvs, images, multiImages, ignored, failures: nameFailures } = classifyListing(listing, ctx.prefix, ctx.imageExtensions);
   const removed = dropMissing(state, csvs);
   const toFetch = planFetches(state, ctx, csvs);
   recheckBirthDates(state, ctx);
   const downloaded = await fetchAll(state, ctx, toFetch, listing.length);
+  // An abandoned run must not put its older listing's images over what happened since.
+  ctx.signal?.throwIfAborted();
   applyImages(state, images);
   state.images = imagesToRemember(images, multiImages, csvs);
   const { users, missing, failed } = summarise(state);
@@ -84,11 +88,24 @@ function planFetches(state: SyncState, ctx: SyncContext, csvs: ReadonlyMap<strin
   return toFetch;
 }
 
-/** Files held back for their birth date only: the clock moved, so the verdict may have too. */
+/**
+ * The birth-date rules depend on the clock, so every sync applies them again without downloading:
+ * a file held back for a future date becomes a user once that moment has passed, and a row whose
+ * birth date has drifted past the oldest accepted one leaves the table, as a cold sync would have it.
+ */
 function recheckBirthDates(state: SyncState, ctx: SyncContext): void {
+  const oldestMs = oldestBirthMs(ctx.nowMs, ctx.maxAgeYears);
   for (const [userId, entry] of state.entries) {
     const failure = entry.failure;
-    if (failure?.kind === 'birth') applyParsed(state, ctx, userId, entry, failure.source, failure.user);
+    if (failure?.kind === 'birth') {
+      applyParsed(state, ctx, userId, entry, failure.source, failure.user);
+    } else if (entry.row && entry.row.birthts < oldestMs && !failure) {
+      const { first_name, last_name, birthts, extra } = entry.row;
+      const source = { key: entry.key, etag: entry.etag, size: entry.size };
+      entry.row = undefined;
+      state.dirty = true;
+      applyParsed(state, ctx, userId, entry, source, { first_name, last_name, birthts, extra });
+    }
   }
 }
 
