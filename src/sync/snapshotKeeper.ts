@@ -2,7 +2,7 @@ import { describeError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { decodeSnapshot, encodeSnapshot, type SnapshotScope } from '../snapshot/codec.js';
 import { raceAbort } from '../storage/retry.js';
-import type { RefreshObserver, RefreshOptions } from './refresher.js';
+import type { RefreshObserver, RefreshOptions } from './refreshOptions.js';
 import type { Syncer } from './syncer.js';
 
 export type SnapshotReports = Pick<Required<RefreshObserver>, 'snapshotLoaded' | 'snapshotSaved'>;
