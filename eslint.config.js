@@ -16,6 +16,8 @@ export default tseslint.config(
         clearTimeout: 'readonly',
         setInterval: 'readonly',
         clearInterval: 'readonly',
+        fetch: 'readonly',
+        performance: 'readonly',
       },
     },
     rules: {

@@ -5,9 +5,10 @@
 //
 //   npm run bench:paging                       # builds dist/ first; 100,000 users, limit 1000
 //   node bench/paging.mjs --users 10000 --limit 500 --runs 20
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { removeOnExit } from './lib/children.mjs';
 import { measurePaging } from './lib/paging.mjs';
@@ -33,6 +34,8 @@ try {
   log(`seeding ${users} users`);
   seedLocal(root, users);
   const result = await measurePaging(localSpec(root), { limit, runs });
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'paging.json');
+  await writeFile(file, `${JSON.stringify({ at: new Date().toISOString(), ...result }, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } finally {
   await rm(root, { recursive: true, force: true });

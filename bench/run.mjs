@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { removeOnExit } from './lib/children.mjs';
 import { checkGoals } from './lib/goals.mjs';
 import { measureSyncFigures } from './lib/measure.mjs';
+import { extraSections } from './lib/extra.mjs';
 import { renderMarkdown } from './lib/report.mjs';
 import { rawClient, startS3 } from './lib/s3.mjs';
 import { localRewriter, pickChanged, s3Rewriter, seedLocal, seedS3 } from './lib/seed.mjs';
@@ -164,7 +165,7 @@ async function writeOutputs(results) {
   await writeAtomically(path.join(BENCH_DIR, 'results', 'latest.json'), JSON.stringify(results, null, 2) + '\n');
   const notesFile = path.join(BENCH_DIR, 'NOTES.md');
   const handWritten = existsSync(notesFile) ? await readFile(notesFile, 'utf8') : '';
-  await writeAtomically(path.join(BENCH_DIR, 'RESULTS.md'), renderMarkdown(results, handWritten));
+  await writeAtomically(path.join(BENCH_DIR, 'RESULTS.md'), renderMarkdown(results, handWritten, extraSections(path.join(BENCH_DIR, 'results'))));
 }
 
 async function main() {

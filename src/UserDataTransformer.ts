@@ -49,6 +49,7 @@ export class UserDataTransformer {
       now: o.now,
       timeoutMs: o.syncTimeoutMs,
       onSync: o.onSync,
+      onSyncFailed: o.onSyncFailed,
       context: (overrides) => ({
         store: o.store,
         prefix: o.sourcePrefix,
@@ -111,7 +112,7 @@ export class UserDataTransformer {
       dataAgeMs: s.currentAtMs === undefined ? null : Math.max(0, nowMs - s.currentAtMs),
       stale: s.lastFailure !== undefined,
       error: s.lastFailure?.error,
-      complete: s.lastSync?.report.complete ?? true,
+      complete: s.complete,
       ...this.#refresher?.status,
     };
   }
@@ -142,6 +143,19 @@ export class UserDataTransformer {
   /** The last successful sync: when it started and finished (ms since the epoch) and its report. */
   get lastSync(): LastSync | undefined {
     return this.#syncer.lastSync;
+  }
+
+  /**
+   * Whether every listed CSV has a usable version or a reported reason: `false` while some download
+   * failed (in the last full sync, or in a batch of change events since) for a user with no earlier version.
+   */
+  get complete(): boolean {
+    return this.#syncer.complete;
+  }
+
+  /** The CSV keys that make the table incomplete (see `complete`). */
+  get missing(): string[] {
+    return this.#syncer.missing;
   }
 
   /** Whether a sync is running right now. */

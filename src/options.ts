@@ -41,10 +41,13 @@ export interface UserDataTransformerOptions {
   outputKey?: string;
   /** Called after every successful sync with its report, e.g. to log it. Default: nothing. */
   onSync?: (report: SyncReport) => void;
+  /** Called after every failed sync, whoever started it. Default: nothing. */
+  onSyncFailed?: (error: unknown) => void;
 }
 
-export interface ResolvedOptions extends Required<Omit<UserDataTransformerOptions, 'onSync'>> {
+export interface ResolvedOptions extends Required<Omit<UserDataTransformerOptions, 'onSync' | 'onSyncFailed'>> {
   onSync: (report: SyncReport) => void;
+  onSyncFailed: (error: unknown) => void;
   imageExtensionSet: ReadonlySet<string>;
   dateKey: DateKeyFn;
 }
@@ -65,6 +68,7 @@ export function resolveOptions(options: UserDataTransformerOptions): ResolvedOpt
     escapeFormulas: options.escapeFormulas ?? true,
     outputKey: options.outputKey ?? DEFAULT_OUTPUT_KEY,
     onSync: options.onSync ?? (() => undefined),
+    onSyncFailed: options.onSyncFailed ?? (() => undefined),
   };
   for (const name of ['concurrency', 'maxCsvBytes', 'maxAgeYears', 'syncTimeoutMs'] as const) {
     const value = o[name];

@@ -51,6 +51,7 @@ describe('end to end: npm start against an S3 server', () => {
       env: {
         ...process.env,
         PORT: String(port),
+        HOST: '127.0.0.1',
         MINIO_ENDPOINT: s3Endpoint(),
         MINIO_ACCESS_KEY: S3_ACCESS_KEY,
         MINIO_SECRET_KEY: S3_SECRET_KEY,
@@ -116,7 +117,7 @@ describe('end to end: npm start against an S3 server', () => {
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as { event?: string; listed?: number });
     const events = lines.map((l) => l.event);
-    expect(events).toContain('listening');
+    expect(lines.find((l) => l.event === 'listening')).toMatchObject({ host: '127.0.0.1' });
     expect(events).toContain('export');
     expect(lines.find((l) => l.event === 'sync')).toMatchObject({ listed: 3, downloaded: 2, failed: 0 });
     expect(events.filter((e) => e === 'shutdown' || e === 'stopped')).toEqual(['shutdown', 'stopped']);

@@ -2,6 +2,9 @@ import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Exporter } from '../src/service/exporter.js';
+import { createLogger } from '../src/service/logger.js';
+import { StoreUnavailableError } from '../src/errors.js';
 import { createLocalStore } from '../src/storage/LocalStore.js';
 import type { ObjectStore } from '../src/storage/ObjectStore.js';
 import type { RefreshObserver } from '../src/sync/refresher.js';
@@ -76,6 +79,22 @@ describe('background refresh on the local store', () => {
     expect(t.status.dataAgeMs).toBeLessThan(1_000);
   });
 
+  it('exports on schedule without a listing while events keep the table current; POST-style exports still list', async () => {
+    t = open();
+    t.start({ maxStalenessMs: QUIET_MS, reconcileIntervalMs: QUIET_MS, observer });
+    await t.whenReady(5_000);
+    await eventually(() => t.status.watching === true && t.lastSync !== undefined, 2_000, 'watching after a sync');
+    const exporter = new Exporter(t, { outputKey: 'processed_data/output.csv', logger: createLogger('silent') });
+    const listings = store.counts.lists;
+    await write(`${P}9.csv`, csv('Nine'));
+    await eventually(() => names().includes('9:Nine:-'), 1_000, 'the event');
+    expect(await exporter.runIfIdle('schedule')).toMatchObject({ users: 6 });
+    expect(store.counts.lists).toBe(listings);
+    expect((await readFile(file('processed_data/output.csv'), 'utf8')).split('\n')).toContain(`9,Nine,Last,${Date.UTC(1990, 0, 1)},`);
+    await exporter.run('api');
+    expect(store.counts.lists).toBe(listings + 1);
+  });
+
   it('coalesces a burst of writes and downloads within the concurrency bound', async () => {
     t = open();
     t.start({ maxStalenessMs: QUIET_MS, reconcileIntervalMs: QUIET_MS, observer });
@@ -116,6 +135,75 @@ describe('background refresh on the local store', () => {
     await eventually(() => store.counts.lists > listings, 2_000, 'a fallback listing');
     expect(events).toContain('watchFailed');
     await eventually(() => t.status.watching === true, 3_000, 'the stream reopened');
+  });
+
+  it('lists for the gap when the change stream reopens, so a change it missed shows up without waiting for a reconcile', async () => {
+    t = open();
+    t.start({ maxStalenessMs: QUIET_MS, reconcileIntervalMs: QUIET_MS, observer });
+    await t.whenReady(5_000);
+    await eventually(() => t.status.watching === true, 1_000, 'watching');
+    store.handlers!.onError(new Error('stream dropped'));
+    store.dropEvents = (e) => e.key === `${P}gap.csv`;
+    await write(`${P}gap.csv`, csv('Gap'));
+    await eventually(() => names().includes('gap:Gap:-'), 5_000, 'the change made while the stream was down');
+    await eventually(() => t.status.watching === true, 5_000, 'the stream reopened');
+  });
+
+  it('notices a watched folder that was replaced, and finds its files by listing', async () => {
+    t = open();
+    t.start({ maxStalenessMs: QUIET_MS, reconcileIntervalMs: QUIET_MS, observer });
+    await t.whenReady(5_000);
+    await eventually(() => t.status.watching === true, 1_000, 'watching');
+    const { rename } = await import('node:fs/promises');
+    await mkdir(path.join(root, 'next'));
+    await writeFile(path.join(root, 'next', '9.csv'), csv('Nine'));
+    await rename(path.join(root, P), path.join(root, 'old'));
+    await rename(path.join(root, 'next'), path.join(root, P));
+    await eventually(() => names().join() === '9:Nine:-', 5_000, 'the new folder listed');
+    expect(events).toContain('watchFailed');
+  });
+
+  it('keeps refreshing when an observer throws', async () => {
+    const failing: ObjectStore = { ...store, watch: undefined };
+    t = open(failing);
+    t.start({
+      maxStalenessMs: 100,
+      observer: {
+        snapshotLoaded: () => {
+          throw new Error('observer bug');
+        },
+        syncFailed: () => {
+          throw new Error('observer bug');
+        },
+      },
+    });
+    await t.whenReady(5_000);
+    await write(`${P}6.csv`, csv('Six'));
+    await eventually(() => names().includes('6:Six:-'), 3_000, 'a later refresh');
+  });
+
+  it('counts a download an event batch could not make as missing: the table is incomplete until it arrives', async () => {
+    let failing = true;
+    const flaky: ObjectStore = {
+      ...store,
+      get: async (key, options) => {
+        if (failing && key === `${P}7.csv`) throw new StoreUnavailableError('injected: connection reset');
+        return store.get(key, options);
+      },
+    };
+    t = open(flaky);
+    t.start({ maxStalenessMs: QUIET_MS, reconcileIntervalMs: QUIET_MS, observer });
+    await t.whenReady(5_000);
+    await eventually(() => t.status.watching === true, 1_000, 'watching');
+    await write(`${P}7.csv`, csv('Seven'));
+    await eventually(() => t.complete === false, 2_000, 'incomplete');
+    expect(t.missing).toEqual([`${P}7.csv`]);
+    const exporter = new Exporter(t, { outputKey: 'processed_data/output.csv', logger: createLogger('silent') });
+    await expect(exporter.runIfIdle('schedule')).rejects.toMatchObject({ code: 'incomplete_sync' });
+    failing = false;
+    await write(`${P}7.csv`, csv('Seven again'));
+    await eventually(() => t.complete, 2_000, 'complete again');
+    expect(await exporter.runIfIdle('schedule')).toMatchObject({ users: 6 });
   });
 
   it('waits for the first load only up to the timeout', async () => {
@@ -165,6 +253,34 @@ describe('background refresh on the local store', () => {
       expect(events.find((e) => e.startsWith('snapshotIgnored'))).toMatch(reason);
       expect(restarted.counts.gets.filter((k) => k.endsWith('.csv'))).toHaveLength(5);
       expect(names()).toHaveLength(5);
+    });
+
+    it('holds a sync asked for during the snapshot load until it is done, so deleted users never come back', async () => {
+      await warmUp();
+      for (const i of [1, 2]) await unlink(file(`${P}${i}.csv`));
+      const slow: ObjectStore = {
+        ...store,
+        get: async (key, options) => {
+          if (key === SNAPSHOT) await new Promise((resolve) => setTimeout(resolve, 300));
+          return store.get(key, options);
+        },
+      };
+      t = open(slow);
+      t.start({ maxStalenessMs: QUIET_MS, reconcileIntervalMs: QUIET_MS, snapshotKey: SNAPSHOT, observer });
+      // As a boot export or a POST /data would, right away.
+      const report = await t.sync({ fresh: true });
+      expect(events).toContain('snapshotLoaded 5');
+      expect(report).toMatchObject({ users: 3, removed: 2, complete: true });
+      expect(names().map((n) => n.split(':')[0])).toEqual(['3', '4', '5']);
+    });
+
+    it('ignores a snapshot taken under another birth-date bound', async () => {
+      await warmUp();
+      t = new UserDataTransformer({ store, sourcePrefix: P, maxAgeYears: 30 });
+      t.start({ maxStalenessMs: QUIET_MS, snapshotKey: SNAPSHOT, observer });
+      await t.whenReady(5_000);
+      expect(events.find((e) => e.startsWith('snapshotIgnored'))).toMatch(/maxAgeYears/);
+      expect(t.rows()).toHaveLength(0); // born 1990: more than 30 years ago
     });
 
     it('ignores a snapshot taken for another source prefix', async () => {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,9 +28,13 @@ describe('the built package', () => {
       console.log(JSON.stringify({ before, after: loaded() }));`;
     const root = await mkdtemp(join(tmpdir(), 'udt-lazy-'));
     await cp('data', join(root, 'data'), { recursive: true });
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe, root]);
-    expect(existsSync(join(root, 'processed_data/output.csv'))).toBe(true);
-    expect(JSON.parse(stdout)).toEqual({ before: false, after: true });
+    try {
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe, root]);
+      expect(existsSync(join(root, 'processed_data/output.csv'))).toBe(true);
+      expect(JSON.parse(stdout)).toEqual({ before: false, after: true });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it('is importable by its package name and works on the demo data', async () => {

@@ -115,6 +115,30 @@ describe('Exporter', () => {
     await cleanup();
   });
 
+  it('answers by its deadline, then never writes from the abandoned run, and starts no other run until it ends', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'udt-late-'));
+    await mkdir(path.join(root, 'src'));
+    await writeFile(path.join(root, 'src', '1.csv'), 'first_name,last_name,birthts\nA,B,0\n');
+    const real = createLocalStore({ root });
+    const events: string[] = [];
+    const store: ObjectStore = {
+      ...real,
+      list: async (prefix, o) => (events.push('list'), await sleep(400), real.list(prefix, o)),
+      put: async (key, body, type) => (events.push('put'), real.put(key, body, type)),
+    };
+    const { logger } = capturingLogger();
+    const exporter = new Exporter(new UserDataTransformer({ store, sourcePrefix: 'src/' }), { outputKey: 'out/output.csv', logger, deadlineMs: 250 });
+    const started = Date.now();
+    await expect(exporter.run('api')).rejects.toThrow(/did not finish within 250 ms; nothing was written/);
+    expect(Date.now() - started).toBeLessThan(400);
+    expect(exporter.busy).toBe(true); // the abandoned run still holds the queue
+    await exporter.idle();
+    expect(events).toEqual(['list']);
+    expect(await real.get('out/output.csv')).toBeNull();
+    expect(exporter.lastExport).toMatchObject({ ok: false, error: expect.stringMatching(/nothing was written/) });
+    await rm(root, { recursive: true });
+  });
+
   it('records a failed run and lets the next one through', async () => {
     const { faults, exporter, cleanup } = await setup();
     faults.list = true;

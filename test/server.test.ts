@@ -184,6 +184,7 @@ describe('HTTP service with an API key', () => {
     await seed(b);
     const svc = await startService(b.store, { sourcePrefix: P, nowMs: NOW, apiKey: 's3cret' });
     expect(await get(`${svc.url}/data`, { method: 'POST' })).toMatchObject({ status: 401, body: { error: { code: 'unauthorized' } } });
+    expect((await get(`${svc.url}/data`, { method: 'POST' })).headers.get('www-authenticate')).toBe('ApiKey header="x-api-key"');
     expect((await get(`${svc.url}/data`, { method: 'POST', headers: { 'x-api-key': 'wrong' } })).status).toBe(401);
     expect((await get(`${svc.url}/data`, { method: 'POST', headers: { 'x-api-key': 's3cret' } })).status).toBe(200);
     expect((await get(`${svc.url}/data`)).status).toBe(200);

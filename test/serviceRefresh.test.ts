@@ -76,6 +76,7 @@ describe('the service with background refresh (S3 through a fault proxy)', () =>
     expect(await get(`${svc.url}/health/ready`)).toMatchObject({ status: 503, body: { status: 'loading', error: { code: 'loading' } } });
     const read = await get(`${svc.url}/stats`);
     expect(read).toMatchObject({ status: 503, body: { error: { code: 'not_ready', message: expect.stringContaining('300 ms') } } });
+    expect(read.headers.get('retry-after')).toBe('5');
     b.proxy!.heal();
     await eventually(async () => (await get(`${svc!.url}/health/ready`)).status === 200, 10_000, 'ready');
     expect((await get(`${svc.url}/stats`)).body).toEqual({ average_age: expect.any(Number), count: 1 });
@@ -98,6 +99,21 @@ describe('the service with background refresh (S3 through a fault proxy)', () =>
     expect(during.ms).toBeLessThan(1_000); // it did not wait on the hanging store
     expect(await get(`${svc.url}/health/ready`)).toMatchObject({ status: 503, body: { status: 'unavailable', error: { code: 'store_unavailable' } } });
     expect((await get(`${svc.url}/health`)).body).toMatchObject({ status: 'unavailable', ready: false, users: 1 });
+  });
+
+  it('reports the store unhealthy when listing fails although the bucket answers', async () => {
+    b = await BACKENDS[1]!.create();
+    await b.write(`${P}1.csv`, csv('One'));
+    svc = await startWired(impatientStore(b), { MAX_STALENESS_MS: '200' });
+    await eventually(async () => (await get(`${svc!.url}/health`)).status === 200, 5_000, 'healthy');
+    b.proxy!.inject('error500', Infinity, 'list-type');
+    await eventually(async () => (await get(`${svc!.url}/health`)).status === 503, 5_000, 'unhealthy');
+    expect((await get(`${svc.url}/health`)).body).toMatchObject({
+      status: 'unavailable',
+      error: { code: 'store_unavailable', message: expect.stringMatching(/last refresh failed.*cannot list/) },
+    });
+    b.proxy!.heal();
+    await eventually(async () => (await get(`${svc!.url}/health`)).status === 200, 5_000, 'healthy again');
   });
 
   it('picks up changes in the background without a request waiting for them', async () => {
@@ -136,6 +152,27 @@ describe('the service with background refresh (S3 through a fault proxy)', () =>
     const read = await get(`${svc.url}/data`);
     expect(read.headers.get('x-data-incomplete')).toBe('true');
     expect(await get(`${svc.url}/data`, { method: 'POST' })).toMatchObject({ status: 200, body: { users: 7, sync: { complete: true } } });
+  });
+
+  it('answers POST /data within the sync deadline plus 2 s when the store stalls, and exports again once it heals', async () => {
+    b = await BACKENDS[1]!.create();
+    for (let i = 1; i <= 5; i++) await b.write(`${P}${i}.csv`, csv(`U${i}`));
+    const bucket = b.store.name.slice('s3://'.length, b.store.name.indexOf('@'));
+    // Per-request deadlines far beyond the sync's: only the sync deadline can end the wait.
+    const patient = testStore(bucket, { endpoint: b.proxy!.endpoint, retries: 0, requestTimeoutMs: 60_000 });
+    svc = await startWired(patient, { MAX_STALENESS_MS: '600000', SYNC_TIMEOUT_MS: '1500' });
+    await eventually(async () => (await get(`${svc!.url}/health/ready`)).status === 200, 5_000, 'ready');
+    b.proxy!.stallAfter(0);
+    const stalled = await get(`${svc.url}/data`, { method: 'POST' });
+    expect(stalled).toMatchObject({ status: 503, body: { error: { code: 'store_unavailable', message: expect.stringMatching(/did not finish within/) } } });
+    expect(stalled.ms).toBeLessThan(1_500 + 2_000);
+    const read = await get(`${svc.url}/stats`);
+    expect(read).toMatchObject({ status: 200, body: { count: 5 } });
+    expect(read.ms).toBeLessThan(1_000);
+    b.proxy!.heal();
+    const healed = await get(`${svc.url}/data`, { method: 'POST' });
+    expect(healed).toMatchObject({ status: 200, body: { users: 5 } });
+    expect(healed.ms).toBeLessThan(3_000);
   });
 
   it('rejects query parameters on POST /data', async () => {

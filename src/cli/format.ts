@@ -7,6 +7,7 @@ export function syncSummary(report: SyncReport, source: string): string {
     `listed ${report.listed}, downloaded ${report.downloaded}, unchanged ${report.unchanged}, removed ${report.removed}, ` +
       `images without a user ${report.imagesWithoutInfo}, ignored ${report.ignored}`,
   ];
+  if (!report.complete) lines.push(`incomplete: ${plural(report.missing.length, 'user CSV')} could not be downloaded; running again retries them`);
   if (report.failed.length === 0) lines.push('no failed files');
   else {
     lines.push(`${plural(report.failed.length, 'failed file')}:`);

@@ -44,6 +44,12 @@ export async function withSyncedSource<T>(spec: SourceSpec, options: SessionOpti
 /** For commands whose stdout is data: a word on stderr when some files could not be used. */
 export function warnAboutFailures(report: SyncReport, programName: string): void {
   const n = report.failed.length;
+  if (!report.complete) {
+    const m = report.missing.length;
+    process.stderr.write(
+      `${programName}: warning: ${m} user CSV${m === 1 ? '' : 's'} could not be downloaded; the answer lacks ${m === 1 ? 'that user' : 'those users'}\n`,
+    );
+  }
   if (n === 0) return;
   process.stderr.write(
     `${programName}: warning: ${n} file${n === 1 ? '' : 's'} could not be used and ${n === 1 ? 'is' : 'are'} left out; '${programName} sync' lists them\n`,

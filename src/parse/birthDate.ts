@@ -9,14 +9,15 @@ export const DEFAULT_MAX_AGE_YEARS = 150;
  */
 export function checkBirthDate(birthts: number, nowMs: number, maxAgeYears = DEFAULT_MAX_AGE_YEARS): string | null {
   if (birthts > nowMs) return `birthts ${birthts} is in the future (${new Date(birthts).toISOString()})`;
-  if (birthts < oldestAllowed(nowMs, maxAgeYears)) return `birthts ${birthts} is more than ${maxAgeYears} years ago`;
+  if (birthts < oldestBirthMs(nowMs, maxAgeYears)) return `birthts ${birthts} is more than ${maxAgeYears} years ago`;
   return null;
 }
 
 /** The last bound computed: a sync checks a million dates against one clock reading. */
 let lastBound = { nowMs: NaN, maxAgeYears: NaN, oldestMs: NaN };
 
-function oldestAllowed(nowMs: number, maxAgeYears: number): number {
+/** The earliest birth instant still accepted at `nowMs`: the same moment `maxAgeYears` calendar years back. */
+export function oldestBirthMs(nowMs: number, maxAgeYears = DEFAULT_MAX_AGE_YEARS): number {
   if (lastBound.nowMs !== nowMs || lastBound.maxAgeYears !== maxAgeYears) {
     const oldest = new Date(nowMs);
     oldest.setUTCFullYear(oldest.getUTCFullYear() - maxAgeYears);

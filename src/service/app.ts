@@ -133,10 +133,15 @@ function shouldCompress(req: Request, res: Response): boolean {
   return compression.filter(req, res) || /^application\/x-ndjson\b/.test(String(res.getHeader('Content-Type') ?? ''));
 }
 
+/** Seconds a 503 asks the client to wait: about one background refresh. */
+const RETRY_AFTER_S = 5;
+
 /** The one place errors become HTTP responses: `{ error: { code, message } }`. */
 function errorHandler(logger: Logger) {
   return (error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (error instanceof UdtError) {
+      // The store, the first load and a missing file are all worth another try shortly.
+      if (error.status === 503) res.set('Retry-After', String(RETRY_AFTER_S));
       res.status(error.status).json({ error: { ...error.details, code: error.code, message: error.message } });
       return;
     }

@@ -106,6 +106,9 @@ function crossChecks(source: Record<string, string | undefined>): { name: string
       problems.push({ name, message: `must not be directly under SOURCE_PREFIX (${prefix}), where it would be read back as a user` });
     }
   }
+  if ((given('OUTPUT_KEY') ?? DEFAULT_OUTPUT_KEY) === (given('SNAPSHOT_KEY') ?? DEFAULT_SNAPSHOT_KEY)) {
+    problems.push({ name: 'SNAPSHOT_KEY', message: 'must differ from OUTPUT_KEY: each write would replace the other' });
+  }
   return problems;
 }
 

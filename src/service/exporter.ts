@@ -1,11 +1,26 @@
 import type { Logger } from 'pino';
-import { DEFAULT_READY_TIMEOUT_MS } from '../defaults.js';
-import { UdtError, describeError } from '../errors.js';
+import { StoreUnavailableError, UdtError, describeError } from '../errors.js';
+import type { SyncReport } from '../model.js';
 import type { UserDataTransformer } from '../UserDataTransformer.js';
 import type { ExportResult, ExportStatus, ExportTrigger } from './schemas.js';
 
+/** A scheduled export reuses the table without listing when events confirmed it this recently. */
+const SCHEDULE_FRESH_MS = 60_000;
 /** How many missing keys an `incomplete_sync` answer lists. */
 const MISSING_KEYS_SHOWN = 100;
+
+/** Settles with `work`, or rejects with `StoreUnavailableError` once `ms` have passed (and says so to `onLate`). */
+function withDeadline<T>(work: Promise<T>, ms: number, onLate: (error: Error) => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const error = new StoreUnavailableError(`the export did not finish within ${ms} ms; nothing was written`);
+      onLate(error);
+      reject(error);
+    }, ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
 
 /** The sync could not download every CSV, so writing now would publish a table that lacks users. */
 export class IncompleteSyncError extends UdtError {
@@ -27,8 +42,11 @@ export interface ExporterOptions {
   logger: Logger;
   /** Export even when the sync could not download some CSVs. Default `false`. */
   allowIncomplete?: boolean;
-  /** Wait at most this long for the first load before exporting. Default 10 000 ms. */
-  readyTimeoutMs?: number;
+  /**
+   * A run that has not finished after this long answers `503 store_unavailable` at once; the run
+   * itself is cancelled by the sync's own deadline. Default: the transformer's `syncTimeoutMs`.
+   */
+  deadlineMs?: number;
   /** Told about every run, e.g. for metrics. */
   onExport?: (trigger: ExportTrigger, ok: boolean, durationMs: number) => void;
 }
@@ -42,7 +60,7 @@ export interface ExporterOptions {
 export class Exporter {
   readonly outputKey: string;
   readonly #transformer: UserDataTransformer;
-  readonly #o: Required<Omit<ExporterOptions, 'onExport'>> & Pick<ExporterOptions, 'onExport'>;
+  readonly #o: Required<Omit<ExporterOptions, 'onExport' | 'deadlineMs'>> & Pick<ExporterOptions, 'onExport'> & { deadlineMs: number };
   #current: Promise<ExportResult> | undefined;
   #next: Promise<ExportResult> | undefined;
   #last: ExportStatus | undefined;
@@ -50,7 +68,7 @@ export class Exporter {
   constructor(transformer: UserDataTransformer, options: ExporterOptions) {
     this.#transformer = transformer;
     this.outputKey = options.outputKey;
-    this.#o = { allowIncomplete: false, readyTimeoutMs: DEFAULT_READY_TIMEOUT_MS, ...options };
+    this.#o = { allowIncomplete: false, deadlineMs: transformer.options.syncTimeoutMs, ...options };
   }
 
   /** Whether a run is in flight or queued. */
@@ -91,23 +109,51 @@ export class Exporter {
     while (this.busy) await (this.#next ?? this.#current)?.catch(() => undefined);
   }
 
+  /**
+   * Starts a run. Its caller gets an answer by the deadline at the latest; the run itself is told to
+   * stop (it never writes after that) and stays the current one until it has really ended, so no
+   * other run overlaps it.
+   */
   #start(trigger: ExportTrigger): Promise<ExportResult> {
-    const run = this.#export(trigger).finally(() => {
-      if (this.#current === run) this.#current = undefined;
+    const controller = new AbortController();
+    const work = this.#export(trigger, controller.signal);
+    const tracked: Promise<ExportResult> = work.finally(() => {
+      if (this.#current === tracked) this.#current = undefined;
     });
-    this.#current = run;
-    return run;
+    tracked.catch(() => undefined);
+    this.#current = tracked;
+    return withDeadline(work, this.#o.deadlineMs, (error) => controller.abort(error));
   }
 
-  async #export(trigger: ExportTrigger): Promise<ExportResult> {
+  /**
+   * `POST /data` always lists the store after the request arrived. A scheduled export whose table
+   * change events keep current needs no listing of its own: with events live, the listings per hour
+   * stay at the reconcile rate however often the schedule fires.
+   */
+  async #syncFor(trigger: ExportTrigger): Promise<SyncReport> {
+    const t = this.#transformer;
+    const status = t.status;
+    const last = t.lastSync;
+    if (trigger === 'schedule' && status.watching && !status.stale && last && status.dataAgeMs !== null && status.dataAgeMs <= SCHEDULE_FRESH_MS) {
+      return last.report;
+    }
+    return t.sync({ fresh: true });
+  }
+
+  async #syncAndWrite(trigger: ExportTrigger, signal: AbortSignal) {
+    const sync = await this.#syncFor(trigger);
+    const complete = trigger === 'api' ? sync.complete : this.#transformer.complete;
+    if (!complete && !this.#o.allowIncomplete) throw new IncompleteSyncError(trigger === 'api' ? sync.missing : this.#transformer.missing);
+    // Past the deadline the caller was told nothing is written: keep it so.
+    signal.throwIfAborted();
+    return { sync, out: await this.#transformer.exportOutput(this.outputKey) };
+  }
+
+  async #export(trigger: ExportTrigger, signal: AbortSignal): Promise<ExportResult> {
     const started = performance.now();
     const log = this.#o.logger;
     try {
-      // A snapshot or the first sync must load before an export syncs: never two cold loads at once.
-      if (this.#transformer.started) await this.#transformer.whenReady(this.#o.readyTimeoutMs).catch(() => undefined);
-      const sync = await this.#transformer.sync({ fresh: true });
-      if (!sync.complete && !this.#o.allowIncomplete) throw new IncompleteSyncError(sync.missing);
-      const out = await this.#transformer.exportOutput(this.outputKey);
+      const { sync, out } = await this.#syncAndWrite(trigger, signal);
       const durationMs = Math.round(performance.now() - started);
       this.#last = { trigger, finishedAt: new Date().toISOString(), ok: true, durationMs, users: out.users };
       this.#o.onExport?.(trigger, true, durationMs);

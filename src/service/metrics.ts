@@ -58,6 +58,11 @@ export class Metrics {
     this.#objects.inc({ kind: 'failed' }, report.failed.length);
   }
 
+  /** Every failed full sync, whoever started it; wire it to the transformer's `onSyncFailed`. */
+  syncFailed(): void {
+    this.#syncs.inc({ outcome: 'failed' });
+  }
+
   exportFinished(trigger: string, ok: boolean, durationMs: number): void {
     const outcome = ok ? 'ok' : 'failed';
     this.#exports.inc({ trigger, outcome });
@@ -67,7 +72,6 @@ export class Metrics {
   /** The parts of the background refresh that metrics count. */
   observer(): RefreshObserver {
     return {
-      syncFailed: () => this.#syncs.inc({ outcome: 'failed' }),
       changesApplied: (_summary, received, applied) => {
         this.#events.inc({ kind: 'received' }, received);
         this.#events.inc({ kind: 'applied' }, applied);

@@ -35,6 +35,7 @@ export function buildService(config: Config, logger: Logger, store: ObjectStore 
     timeZone: config.timeZone,
     escapeFormulas: config.escapeFormulas,
     outputKey: config.outputKey,
+    onSyncFailed: () => metrics.syncFailed(),
     onSync: (report) => {
       metrics.syncFinished(report);
       const { failed, missing, ...counts } = report;
@@ -46,7 +47,7 @@ export function buildService(config: Config, logger: Logger, store: ObjectStore 
     outputKey: config.outputKey,
     logger,
     allowIncomplete: config.allowIncompleteExport,
-    readyTimeoutMs: config.readyTimeoutMs,
+    deadlineMs: config.syncTimeoutMs,
     onExport: (trigger, ok, durationMs) => metrics.exportFinished(trigger, ok, durationMs),
   });
   const app = createApp(transformer, {
@@ -66,7 +67,6 @@ export function startRefreshing(service: Service, config: Config, logger: Logger
   const counted = service.metrics.observer();
   const observer: RefreshObserver = {
     syncFailed: (error) => {
-      counted.syncFailed?.(error);
       logger.warn({ event: 'sync_failed', err: error }, 'background sync failed; answering from the cache');
     },
     changesApplied: (summary, received, applied) => {

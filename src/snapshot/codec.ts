@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
 import { UdtError } from '../errors.js';
 import type { UserRow } from '../model.js';
 import type { DateKeyFn } from '../query/age.js';
@@ -14,7 +15,12 @@ export interface SnapshotScope {
   sourcePrefix: string;
   imageExtensions: readonly string[];
   maxCsvBytes: number;
+  maxAgeYears: number;
 }
+
+// Compression runs on the thread pool: a large snapshot must not stall the event loop for it.
+const gzip = promisify(gzipCallback);
+const gunzip = promisify(gunzipCallback);
 
 interface Header {
   format: string;
@@ -50,7 +56,7 @@ export class SnapshotError extends UdtError {
 }
 
 /** The cache as one gzip object: a header line (format, scope, checksum), then the payload line. */
-export function encodeSnapshot(state: SyncState, scope: SnapshotScope, createdAtMs: number): Buffer {
+export async function encodeSnapshot(state: SyncState, scope: SnapshotScope, createdAtMs: number): Promise<Buffer> {
   const p: Payload = { ids: [], first: [], last: [], birth: [], img: [], keys: [], etags: [], sizes: [], extra: [], failures: [], images: [] };
   for (const [userId, entry] of state.entries) {
     if (entry.failure) p.failures.push([userId, entry.failure]);
@@ -69,17 +75,21 @@ export function encodeSnapshot(state: SyncState, scope: SnapshotScope, createdAt
   p.images = [...state.images].map(([id, refs]) => [id, refs.map((r) => ({ key: r.key, modifiedMs: Number.isFinite(r.modifiedMs) ? r.modifiedMs : null }))]);
   const payload = JSON.stringify(p);
   const header: Header = { format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, scope, createdAtMs, users: p.ids.length, sha256: sha256(payload) };
-  return gzipSync(`${JSON.stringify(header)}\n${payload}`);
+  return gzip(`${JSON.stringify(header)}\n${payload}`);
 }
 
 /**
  * Reads a snapshot back into a fresh cache. Throws `SnapshotError` saying why when it is truncated,
  * corrupt, of another format or version, or taken under another scope: the caller then syncs cold.
  */
-export function decodeSnapshot(body: Buffer, scope: SnapshotScope, dateKey: DateKeyFn): { state: SyncState; createdAtMs: number; users: number } {
+export async function decodeSnapshot(
+  body: Buffer,
+  scope: SnapshotScope,
+  dateKey: DateKeyFn,
+): Promise<{ state: SyncState; createdAtMs: number; users: number }> {
   let text: string;
   try {
-    text = gunzipSync(body).toString('utf8');
+    text = (await gunzip(body)).toString('utf8');
   } catch (error) {
     throw new SnapshotError(`not a complete gzip stream (${(error as Error).message})`);
   }

@@ -60,6 +60,11 @@ export interface Watcher {
 }
 
 export interface WatchHandlers {
+  /**
+   * The stream is established: events from now on will arrive. Called once per (re)connection;
+   * whatever changed before it is the caller's to find with a listing.
+   */
+  onOpen?: () => void;
   /** A change under the prefix. May arrive more than once per write; callers coalesce. */
   onChange: (event: ChangeEvent) => void;
   /**

@@ -1,10 +1,23 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { ObjectInfo, WatchHandlers, Watcher } from './ObjectStore.js';
 
 /** Infix of the local store's in-progress writes: not objects yet. */
 const TEMP_MARKER = '.udt-tmp-';
+
+/** How often the watched folder's identity is checked. */
+const FOLDER_CHECK_MS = 1_000;
+
+function folderIdentity(dir: string): string {
+  try {
+    const s = statSync(dir);
+    return `${s.dev}:${s.ino}`;
+  } catch {
+    return 'missing';
+  }
+}
 
 /** The local store's description of a file, the same fields its listing gives. */
 export function localObjectInfo(key: string, s: { size: bigint; mtimeNs: bigint; mtimeMs: bigint }): ObjectInfo {
@@ -42,9 +55,24 @@ export function watchLocalFolder(root: string, prefix: string, handlers: WatchHa
   watcher.on('error', (error) => {
     if (!closed) handlers.onError(error);
   });
+  // inotify follows the folder itself, not its path: a folder moved away or replaced (a new
+  // checkout, a remounted volume) would go silent with no error. Its identity is checked instead.
+  const identity = folderIdentity(dir);
+  const check = setInterval(() => {
+    if (closed || folderIdentity(dir) === identity) return;
+    closed = true;
+    clearInterval(check);
+    watcher.close();
+    handlers.onError(new Error(`the watched folder ${dirKey || '/'} was moved or replaced`));
+  }, FOLDER_CHECK_MS);
+  check.unref();
+  queueMicrotask(() => {
+    if (!closed) handlers.onOpen?.();
+  });
   return {
     async close() {
       closed = true;
+      clearInterval(check);
       watcher.close();
     },
   };

@@ -20,7 +20,8 @@ interface NotificationRecord {
  * here rather than by the client's own poller, which throws out of its parser (and takes the process
  * with it) when a server that is not MinIO answers with XML. Any failure, including an answer that
  * is not a notification stream, reaches `onError` once; the caller falls back to listings and
- * reopens with backoff. A stream that ends normally is reopened at once, as MinIO expects.
+ * reopens with backoff. A stream that ends normally is reopened at once, as MinIO expects, and
+ * `onOpen` tells the caller each time it is established, so it can list for the gap.
  */
 export function watchBucket(client: Minio.Client, bucket: string, region: string, prefix: string, handlers: WatchHandlers): Watcher {
   let closed = false;
@@ -37,6 +38,10 @@ export function watchBucket(client: Minio.Client, bucket: string, region: string
   async function poll(): Promise<void> {
     while (!closed) {
       response = await client.makeRequestAsync({ method: 'GET', bucketName: bucket, query }, '', [200], region);
+      if (closed) {
+        response.destroy();
+        return;
+      }
       const type = String(response.headers['content-type'] ?? '');
       if (type.includes('xml') || type.includes('html')) {
         response.destroy();
@@ -45,6 +50,8 @@ export function watchBucket(client: Minio.Client, bucket: string, region: string
           code: 'watch_unsupported',
         });
       }
+      // Established (again): changes from here on arrive as events; the caller lists for the gap.
+      handlers.onOpen?.();
       await readLines(response, (line) => {
         const record = JSON.parse(line) as { Records?: NotificationRecord[] | null };
         for (const r of record.Records ?? []) {
@@ -71,7 +78,8 @@ function readLines(stream: IncomingMessage, onLine: (line: string) => void): Pro
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
       const lines = (rest + chunk).split('\n');
-      rest = lines.pop() ?? '';
+      // MinIO keeps the stream alive with spaces and no newline: they are not part of any record.
+      rest = (lines.pop() ?? '').trimStart();
       try {
         if (rest.length > MAX_LINE_CHARS) throw new Error('a notification line exceeds 1 MiB');
         for (const line of lines) if (line.trim() !== '') onLine(line);

@@ -13,6 +13,10 @@ export interface ChangeSummary {
   images: number;
   /** Events about keys that are neither a user CSV nor an image under the prefix. */
   ignored: number;
+  /** CSVs whose download failed, for users with no earlier version: the table lacks them. */
+  missing: string[];
+  /** CSVs that are fine again (fetched, refused with a reason, or deleted): no longer missing. */
+  present: string[];
 }
 
 /**
@@ -22,7 +26,7 @@ export interface ChangeSummary {
  * repairs anything they missed. Several events for one key count once (the last wins).
  */
 export async function applyChanges(state: SyncState, ctx: SyncContext, events: readonly ChangeEvent[]): Promise<ChangeSummary> {
-  const summary: ChangeSummary = { fetched: 0, removed: 0, images: 0, ignored: 0 };
+  const summary: ChangeSummary = { fetched: 0, removed: 0, images: 0, ignored: 0, missing: [], present: [] };
   const lastByKey = new Map<string, ChangeEvent>();
   for (const event of events) lastByKey.set(event.key, event);
   const toFetch: [string, ObjectInfo][] = [];
@@ -38,6 +42,10 @@ export async function applyChanges(state: SyncState, ctx: SyncContext, events: r
     }
   }
   summary.fetched = await fetchAll(state, ctx, toFetch, 0);
+  for (const [userId, object] of toFetch) {
+    const entry = state.entries.get(userId);
+    (entry?.failure?.kind === 'download' && !entry.row ? summary.missing : summary.present).push(object.key);
+  }
   // A new user takes the image that was waiting for it.
   for (const [userId] of toFetch) if (pointAtNewest(state, userId)) summary.images++;
   return summary;
@@ -51,6 +59,7 @@ function onCsvEvent(state: SyncState, ctx: SyncContext, userId: string, event: C
     // Another file (7.CSV beside 7.csv) may still provide the user: leave that to the next sync.
     if (!entry || source !== event.key) return undefined;
     state.entries.delete(userId);
+    summary.present.push(event.key);
     if (entry.row) {
       summary.removed++;
       state.dirty = true;
@@ -60,6 +69,9 @@ function onCsvEvent(state: SyncState, ctx: SyncContext, userId: string, event: C
   }
   const object = event.object;
   if (!object) return undefined; // no size or etag to check or store: the next full sync takes it
+  // Of two CSVs for one user (7.csv, 7.CSV) the smaller key is the user's, as in a full sync.
+  const current = entry?.row ? entry.key : entry?.failure?.source.key;
+  if (current && current !== event.key && event.key > current) return undefined;
   const known = entry?.failure && entry.failure.kind !== 'download' ? entry.failure.source : entry?.row && !entry.failure ? entry : undefined;
   if (known && sameSource(known, object)) return undefined;
   if (object.size > ctx.maxCsvBytes) {

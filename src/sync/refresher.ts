@@ -2,69 +2,35 @@ import { DEFAULT_MAX_STALENESS_MS, DEFAULT_RECONCILE_INTERVAL_MS } from '../defa
 import type { ResolvedOptions } from '../options.js';
 import type { ChangeEvent, Watcher } from '../storage/ObjectStore.js';
 import { ChangeBatcher } from './batcher.js';
-import type { ChangeSummary } from './changes.js';
+import { safeObserver, type RefreshObserver, type RefreshOptions } from './refreshOptions.js';
 import { SnapshotKeeper } from './snapshotKeeper.js';
 import type { Syncer } from './syncer.js';
-
-export interface RefreshObserver {
-  /** A background sync failed; the table stays as it was. */
-  syncFailed?(error: unknown): void;
-  /** A batch of change events was applied. `received` events, `applied` after coalescing. */
-  changesApplied?(summary: ChangeSummary, received: number, applied: number): void;
-  snapshotLoaded?(result: { users: number; ageMs: number; durationMs: number } | { error: string; durationMs: number }): void;
-  snapshotSaved?(result: { users: number; bytes: number; durationMs: number } | { error: string; durationMs: number }): void;
-  /**
-   * The change stream failed or could not start; full listings cover for it until it is back,
-   * `retryInMs` from now (`null`: the store has no change stream; not retried).
-   */
-  watchFailed?(error: unknown, retryInMs: number | null): void;
-}
-
-export interface RefreshOptions {
-  /** Without a live change stream, a full sync runs when the table is this old. Default 5 000 ms. */
-  maxStalenessMs: number;
-  /** With a live change stream, a full (reconciling) sync runs this often. Default 60 000 ms. */
-  reconcileIntervalMs: number;
-  /** Use the store's change events when it has them. Default `true`. */
-  watch: boolean;
-  /** Key of the cache snapshot in the store, or `null` for none. Default `null`. */
-  snapshotKey: string | null;
-  /** Snapshots are written at most this often, after changes only. Default 10 000 ms. */
-  snapshotIntervalMs: number;
-  observer: RefreshObserver;
-}
-
-export interface RefreshStatus {
-  /** Whether a table is loaded (from a snapshot or a sync). */
-  loaded: boolean;
-  /** Milliseconds since the table was last known to match the store; `null` before the first load. */
-  dataAgeMs: number | null;
-  /** Whether the last refresh failed (the table is served from the cache). */
-  stale: boolean;
-  error?: string;
-  /** `false` when the last sync could not download some CSVs (see `SyncReport.complete`). */
-  complete: boolean;
-  /** Whether store change events are arriving (only while background refreshing runs). */
-  watching?: boolean;
-}
 
 const WATCH_RETRY_FIRST_MS = 1_000;
 const WATCH_RETRY_MAX_MS = 30_000;
 
 /** The background loop behind `UserDataTransformer.start()`. */
+export type { RefreshObserver, RefreshOptions, RefreshStatus } from './refreshOptions.js';
+
 export class Refresher {
   readonly #syncer: Syncer;
   readonly #o: RefreshOptions;
   readonly #lib: ResolvedOptions;
+  readonly #report: Required<RefreshObserver>;
   readonly #snapshots: SnapshotKeeper;
   readonly #batcher: ChangeBatcher;
   #timer: NodeJS.Timeout | undefined;
   #watcher: Watcher | undefined;
   #watchLive = false;
+  /** When the current change stream was established; `-Infinity` before any. */
+  #watchOpenedAtMs = -Infinity;
   #watchRetryMs = WATCH_RETRY_FIRST_MS;
   #lastAttemptMs = -Infinity;
-  #lastFullSyncMs = -Infinity;
+  /** When the last successful full sync started: it covers changes up to then. */
+  #lastFullSyncStartMs = -Infinity;
   #stopped = false;
+  /** The work in progress (boot, a tick, a batch), which `stop()` waits for. */
+  readonly #running = new Set<Promise<unknown>>();
   readonly #ready: Promise<void>;
   #markReady!: () => void;
 
@@ -79,8 +45,9 @@ export class Refresher {
       snapshotIntervalMs: options.snapshotIntervalMs ?? 10_000,
       observer: options.observer ?? {},
     };
-    this.#snapshots = new SnapshotKeeper(syncer, lib, this.#o);
-    this.#batcher = new ChangeBatcher((batch, received) => this.#apply(batch, received));
+    this.#report = safeObserver(this.#o.observer);
+    this.#snapshots = new SnapshotKeeper(syncer, lib, this.#o, this.#report);
+    this.#batcher = new ChangeBatcher((batch, received) => this.#track(this.#apply(batch, received)));
     this.#ready = new Promise((resolve) => (this.#markReady = resolve));
   }
 
@@ -89,14 +56,18 @@ export class Refresher {
   }
 
   start(): void {
-    void this.#boot();
+    void this.#track(this.#boot());
   }
 
   async #boot(): Promise<void> {
-    if (await this.#snapshots.load()) this.#markReady();
-    this.#openWatch();
-    await this.#fullSync();
-    this.#schedule();
+    try {
+      // The snapshot loads as an exclusive pass: a sync asked for meanwhile waits for it.
+      if (await this.#snapshots.load()) this.#markReady();
+      this.#openWatch();
+      await this.#fullSync();
+    } finally {
+      this.#schedule();
+    }
   }
 
   whenReady(timeoutMs: number): Promise<void> {
@@ -106,23 +77,35 @@ export class Refresher {
     });
   }
 
+  /** Stops every timer and stream, and waits for the boot, a tick, a batch and a snapshot write in progress. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
     this.#batcher.close();
     await this.#watcher?.close().catch(() => undefined);
-    await this.#snapshots.idle();
+    this.#watchLive = false;
+    this.#syncer.cancel('the transformer was stopped');
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+    await this.#snapshots.stop();
+  }
+
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#running.add(work);
+    void work.finally(() => this.#running.delete(work)).catch(() => undefined);
+    return work;
   }
 
   async #fullSync(): Promise<void> {
-    this.#lastAttemptMs = this.#lib.now();
+    if (this.#stopped) return;
+    const startedMs = this.#lib.now();
+    this.#lastAttemptMs = startedMs;
     try {
       await this.#syncer.sync();
-      this.#lastFullSyncMs = this.#lib.now();
+      this.#lastFullSyncStartMs = startedMs;
       this.#markReady();
       this.#snapshots.changed();
     } catch (error) {
-      this.#o.observer.syncFailed?.(error);
+      this.#report.syncFailed(error);
     }
   }
 
@@ -130,22 +113,24 @@ export class Refresher {
   #schedule(): void {
     clearTimeout(this.#timer);
     if (this.#stopped) return;
-    const nowMs = this.#lib.now();
     const interval = this.#watchLive ? this.#o.reconcileIntervalMs : this.#o.maxStalenessMs;
-    const dueMs = Math.max(this.#lastAttemptMs, this.#lastFullSyncMs) + interval;
-    const waitMs = Math.max(0, Math.min(dueMs - nowMs, this.#o.maxStalenessMs));
-    this.#timer = setTimeout(() => void this.#tick(), waitMs);
+    const waitMs = Math.max(0, Math.min(this.#lastAttemptMs + interval - this.#lib.now(), this.#o.maxStalenessMs));
+    this.#timer = setTimeout(() => void this.#track(this.#tick()), waitMs);
     this.#timer.unref();
   }
 
   async #tick(): Promise<void> {
-    const nowMs = this.#lib.now();
-    const interval = this.#watchLive ? this.#o.reconcileIntervalMs : this.#o.maxStalenessMs;
-    if (nowMs - Math.max(this.#lastAttemptMs, this.#lastFullSyncMs) >= interval) await this.#fullSync();
-    else if (this.#watchLive && !this.#syncer.lastFailure) this.#syncer.confirmCurrent(nowMs);
-    // Exports sync too, outside this loop: whatever changed the table gets saved.
-    this.#snapshots.changed();
-    this.#schedule();
+    try {
+      const nowMs = this.#lib.now();
+      const interval = this.#watchLive ? this.#o.reconcileIntervalMs : this.#o.maxStalenessMs;
+      if (nowMs - this.#lastAttemptMs >= interval) await this.#fullSync();
+      // Events keep the table current only from a listing that started after the stream opened.
+      else if (this.#watchLive && !this.#syncer.lastFailure && this.#lastFullSyncStartMs >= this.#watchOpenedAtMs) this.#syncer.confirmCurrent(nowMs);
+      // Exports sync too, outside this loop: whatever changed the table gets saved.
+      this.#snapshots.changed();
+    } finally {
+      this.#schedule();
+    }
   }
 
   #openWatch(): void {
@@ -153,17 +138,23 @@ export class Refresher {
     if (!this.#o.watch || !store.watch || this.#stopped) return;
     try {
       this.#watcher = store.watch(this.#lib.sourcePrefix, {
-        onChange: (event: ChangeEvent) => {
-          this.#watchLive = true;
-          this.#watchRetryMs = WATCH_RETRY_FIRST_MS;
-          this.#batcher.add(event);
-        },
+        onOpen: () => this.#onWatchOpen(),
+        onChange: (event: ChangeEvent) => this.#batcher.add(event),
         onError: (error) => this.#onWatchError(error),
       });
-      this.#watchLive = true;
     } catch (error) {
       this.#onWatchError(error);
     }
+  }
+
+  /** Events flow from now on; what changed before is found by a listing that starts now. */
+  #onWatchOpen(): void {
+    if (this.#stopped) return;
+    const reopened = this.#watchOpenedAtMs !== -Infinity;
+    this.#watchLive = true;
+    this.#watchOpenedAtMs = this.#lib.now();
+    this.#watchRetryMs = WATCH_RETRY_FIRST_MS;
+    if (reopened) this.#dueNow();
   }
 
   /** Events may have been lost: reconcile now, and reopen the stream with backoff. */
@@ -173,28 +164,30 @@ export class Refresher {
     const unsupported = (error as { code?: unknown } | undefined)?.code === 'watch_unsupported';
     const retryInMs = this.#watchRetryMs;
     this.#watchRetryMs = Math.min(this.#watchRetryMs * 2, WATCH_RETRY_MAX_MS);
-    this.#o.observer.watchFailed?.(error, unsupported ? null : retryInMs);
+    this.#report.watchFailed(error, unsupported ? null : retryInMs);
     const old = this.#watcher;
     this.#watcher = undefined;
     void old?.close().catch(() => undefined);
-    // Due at once: a full listing repairs whatever the stream lost.
-    this.#lastAttemptMs = -Infinity;
-    this.#lastFullSyncMs = -Infinity;
-    clearTimeout(this.#timer);
-    this.#schedule();
+    this.#dueNow();
     // A store that has no change stream at all is listed from now on, without asking again.
     if (unsupported) return;
     setTimeout(() => this.#openWatch(), retryInMs).unref();
+  }
+
+  /** A full listing is due at once (it repairs whatever a stream missed). */
+  #dueNow(): void {
+    this.#lastAttemptMs = -Infinity;
+    this.#schedule();
   }
 
   async #apply(batch: ChangeEvent[], received: number): Promise<void> {
     if (this.#stopped) return;
     try {
       const summary = await this.#syncer.applyChanges(batch);
-      this.#o.observer.changesApplied?.(summary, received, batch.length);
+      this.#report.changesApplied(summary, received, batch.length);
       this.#snapshots.changed();
     } catch (error) {
-      this.#o.observer.syncFailed?.(error);
+      this.#report.syncFailed(error);
     }
   }
 }

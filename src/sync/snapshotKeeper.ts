@@ -1,8 +1,11 @@
 import { describeError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { decodeSnapshot, encodeSnapshot, type SnapshotScope } from '../snapshot/codec.js';
-import type { RefreshOptions } from './refresher.js';
+import { raceAbort } from '../storage/retry.js';
+import type { RefreshObserver, RefreshOptions } from './refreshOptions.js';
 import type { Syncer } from './syncer.js';
+
+export type SnapshotReports = Pick<Required<RefreshObserver>, 'snapshotLoaded' | 'snapshotSaved'>;
 
 /**
  * Loads the cache snapshot at start and writes it back after changes, at most once per interval.
@@ -13,49 +16,58 @@ export class SnapshotKeeper {
   readonly #syncer: Syncer;
   readonly #lib: ResolvedOptions;
   readonly #o: RefreshOptions;
+  readonly #report: SnapshotReports;
   #savedVersion = -1;
   #lastSaveMs = -Infinity;
   #timer: NodeJS.Timeout | undefined;
   #saving: Promise<void> | undefined;
+  #stopped = false;
 
-  constructor(syncer: Syncer, lib: ResolvedOptions, options: RefreshOptions) {
+  constructor(syncer: Syncer, lib: ResolvedOptions, options: RefreshOptions, report: SnapshotReports) {
     this.#syncer = syncer;
     this.#lib = lib;
     this.#o = options;
+    this.#report = report;
   }
 
+  /** Every setting that decides what the cache holds: a snapshot taken under others is not used. */
   get #scope(): SnapshotScope {
-    return { sourcePrefix: this.#lib.sourcePrefix, imageExtensions: [...this.#lib.imageExtensionSet].sort(), maxCsvBytes: this.#lib.maxCsvBytes };
+    const lib = this.#lib;
+    return { sourcePrefix: lib.sourcePrefix, imageExtensions: [...lib.imageExtensionSet].sort(), maxCsvBytes: lib.maxCsvBytes, maxAgeYears: lib.maxAgeYears };
   }
 
-  /** Returns whether a snapshot was loaded into the cache. */
-  async load(): Promise<boolean> {
+  /**
+   * Returns whether a snapshot was loaded into the cache. Runs as one of the syncer's exclusive
+   * passes, so no sync can start under it (an export's, a request's) and be swapped out.
+   */
+  load(): Promise<boolean> {
+    return this.#syncer.exclusive(() => this.#load());
+  }
+
+  async #load(): Promise<boolean> {
     const key = this.#o.snapshotKey;
     if (key === null) return false;
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     try {
-      const body = await this.#lib.store.get(key);
+      // Every sync waits behind this load: it must end, whatever the store does.
+      const signal = AbortSignal.timeout(this.#lib.syncTimeoutMs);
+      const body = await raceAbort(this.#lib.store.get(key, { signal }), signal);
       if (body === null) throw new Error(`no snapshot at ${key} yet`);
-      const { state, createdAtMs, users } = decodeSnapshot(body, this.#scope, this.#lib.dateKey);
-      // Only into an empty cache: a sync that already ran knows better.
-      if (this.#syncer.lastSync) return false;
-      this.#syncer.state.entries = state.entries;
-      this.#syncer.state.images = state.images;
-      this.#syncer.state.dirty = true;
-      this.#syncer.restored(createdAtMs);
+      const { state, createdAtMs, users } = await decodeSnapshot(body, this.#scope, this.#lib.dateKey);
+      if (!this.#syncer.restore(state, createdAtMs)) throw new Error('a sync already loaded the cache');
       this.#savedVersion = this.#syncer.table.version;
-      this.#o.observer.snapshotLoaded?.({ users, ageMs: Math.max(0, this.#lib.now() - createdAtMs), durationMs: elapsed() });
+      this.#report.snapshotLoaded({ users, ageMs: Math.max(0, this.#lib.now() - createdAtMs), durationMs: elapsed() });
       return true;
     } catch (error) {
-      this.#o.observer.snapshotLoaded?.({ error: describeError(error), durationMs: elapsed() });
+      this.#report.snapshotLoaded({ error: describeError(error), durationMs: elapsed() });
       return false;
     }
   }
 
   /** The table may have changed: schedule a write if it did, no sooner than the interval allows. */
   changed(): void {
-    if (this.#o.snapshotKey === null || this.#timer || this.#syncer.table.version === this.#savedVersion) return;
+    if (this.#stopped || this.#o.snapshotKey === null || this.#timer || this.#syncer.table.version === this.#savedVersion) return;
     const waitMs = Math.max(0, this.#lastSaveMs + this.#o.snapshotIntervalMs - this.#lib.now());
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
@@ -64,23 +76,27 @@ export class SnapshotKeeper {
     this.#timer.unref();
   }
 
-  async idle(): Promise<void> {
+  /** No more writes; waits for one in progress. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
     clearTimeout(this.#timer);
+    this.#timer = undefined;
     await this.#saving;
   }
 
   async #save(): Promise<void> {
+    if (this.#stopped) return;
     const key = this.#o.snapshotKey!;
     const started = performance.now();
     const version = this.#syncer.table.version;
     try {
-      const body = encodeSnapshot(this.#syncer.state, this.#scope, this.#syncer.currentAtMs ?? this.#lib.now());
+      const body = await encodeSnapshot(this.#syncer.state, this.#scope, this.#syncer.currentAtMs ?? this.#lib.now());
       await this.#lib.store.put(key, body, 'application/gzip');
       this.#savedVersion = version;
       this.#lastSaveMs = this.#lib.now();
-      this.#o.observer.snapshotSaved?.({ users: this.#syncer.table.rows.length, bytes: body.length, durationMs: Math.round(performance.now() - started) });
+      this.#report.snapshotSaved({ users: this.#syncer.table.rows.length, bytes: body.length, durationMs: Math.round(performance.now() - started) });
     } catch (error) {
-      this.#o.observer.snapshotSaved?.({ error: describeError(error), durationMs: Math.round(performance.now() - started) });
+      this.#report.snapshotSaved({ error: describeError(error), durationMs: Math.round(performance.now() - started) });
     }
     // Changes that landed while writing get their own write.
     this.changed();

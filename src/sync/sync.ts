@@ -2,6 +2,7 @@ import type { SyncFailure, SyncReport } from '../model.js';
 import type { ObjectInfo } from '../storage/ObjectStore.js';
 import { CacheEntry, ownCopy, sameSource, type ImageRef, type SyncState } from './entries.js';
 import { applyParsed, fetchAll, notifyProgress, type FetchContext } from './fetch.js';
+import { oldestBirthMs } from '../parse/birthDate.js';
 import { ListingClassifier, toRef, type UserCsvs } from './listing.js';
 import { Pacer } from './pacer.js';
 
@@ -28,6 +29,7 @@ export async function runSync(state: SyncState, ctx: SyncContext): Promise<SyncR
     onProgress: (listed) => notifyProgress(ctx, { phase: 'listing', listed, done: 0, total: 0 }),
     onObjects: (objects) => classifier.add(objects),
   });
+  ctx.signal?.throwIfAborted();
   const pacer = new Pacer(ctx.signal);
   if (classifier.count !== listing.length) {
     // The store delivered nothing (or not everything) as it went: sort the result instead.
@@ -91,8 +93,7 @@ async function planFetches(state: SyncState, ctx: SyncContext, csvs: UserCsvs, p
 /**
  * One pass over the cache once the downloads are done: forgets users whose CSV is no longer listed
  * (`listed`; `null` when every user in the cache is known to be listed),
- * re-checks files held back for their birth date only (the clock moved, so the verdict may have
- * too), points every row at its user's newest image (rows are replaced, never edited: tables
+ * re-applies the birth-date rules (see `recheckBirthDate`), points every row at its user's newest image (rows are replaced, never edited: tables
  * already handed out stay as they were), and counts the users served, the users forgotten, the CSVs
  * with no usable version because their download failed, and every current failure.
  */
@@ -103,6 +104,7 @@ async function reconcileEntries(
   images: ReadonlyMap<string, ObjectInfo>,
   pacer: Pacer,
 ): Promise<{ removed: number; users: number; missing: string[]; failed: SyncFailure[] }> {
+  const oldestMs = oldestBirthMs(ctx.nowMs, ctx.maxAgeYears);
   let removed = 0;
   let users = 0;
   const missing: string[] = [];
@@ -117,7 +119,7 @@ async function reconcileEntries(
       }
       continue;
     }
-    if (entry.failure?.kind === 'birth') applyParsed(state, ctx, userId, entry, entry.failure.source, entry.failure.user);
+    recheckBirthDate(state, ctx, userId, entry, oldestMs);
     if (entry.row) {
       users++;
       const imgPath = images.get(userId)?.key ?? null;
@@ -134,6 +136,24 @@ async function reconcileEntries(
   }
   missing.sort();
   return { removed, users, missing, failed };
+}
+
+/**
+ * The birth-date rules depend on the clock, so every sync applies them again without downloading:
+ * a file held back for a future date becomes a user once that moment has passed, and a row whose
+ * birth date has drifted past the oldest accepted one leaves the table, as a cold sync would have it.
+ */
+function recheckBirthDate(state: SyncState, ctx: SyncContext, userId: string, entry: CacheEntry, oldestMs: number): void {
+  const failure = entry.failure;
+  if (failure?.kind === 'birth') {
+    applyParsed(state, ctx, userId, entry, failure.source, failure.user);
+  } else if (entry.row && entry.row.birthts < oldestMs && !failure) {
+    const { first_name, last_name, birthts, extra } = entry.row;
+    const source = { key: entry.key, etag: entry.etag, size: entry.size };
+    entry.row = undefined;
+    state.dirty = true;
+    applyParsed(state, ctx, userId, entry, source, { first_name, last_name, birthts, extra });
+  }
 }
 
 /**

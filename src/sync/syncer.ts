@@ -5,6 +5,7 @@ import { EMPTY_TABLE, buildTable, type UserTable } from '../query/table.js';
 import type { ChangeEvent } from '../storage/ObjectStore.js';
 import { applyChanges, type ChangeSummary } from './changes.js';
 import type { SyncState } from './entries.js';
+import { raceAbort } from '../storage/retry.js';
 import { runSync, type SyncContext } from './sync.js';
 
 export interface LastSync {
@@ -21,34 +22,39 @@ export interface SyncOptions {
   fresh?: boolean;
 }
 
+export interface SyncerOptions {
+  context: (overrides: Partial<SyncContext>) => SyncContext;
+  now: () => number;
+  timeoutMs: number;
+  onSync: (report: SyncReport) => void;
+  /** Told about every full sync that failed, whoever started it. */
+  onSyncFailed?: (error: unknown) => void;
+}
+
 /**
- * Owns the cache and the table built from it, and runs the passes that change them: full syncs
- * (single flight, with an overall deadline) and batches of change events. The table is rebuilt
+ * Owns the cache and the table built from it, and runs everything that changes them one at a time:
+ * full syncs (single flight, with an overall deadline), batches of change events and the loading of
+ * a snapshot. A batch that overlapped a sync could store an older version over the sync's newer one;
+ * a snapshot loaded under a running sync would swap the cache out from under it. The table is rebuilt
  * after every pass that changed a row, also after one that failed part-way.
  */
 export class Syncer {
   readonly state: SyncState = { entries: new Map(), images: new Map(), dirty: false };
   #table: UserTable = EMPTY_TABLE;
   #inflight: Promise<SyncReport> | undefined;
+  #lock: Promise<void> = Promise.resolve();
   #lastSync: LastSync | undefined;
   #lastFailure: { atMs: number; error: string } | undefined;
+  /** CSVs that event batches could not download since the last full sync, for users with no row. */
+  readonly #batchMissing = new Set<string>();
   /** When the table last matched the store, as far as anyone knows (ms since the epoch). */
   #currentAtMs: number | undefined;
-  readonly #context: (overrides: Partial<SyncContext>) => SyncContext;
-  readonly #now: () => number;
-  readonly #timeoutMs: number;
-  readonly #onSync: (report: SyncReport) => void;
+  /** The deadlines of the passes in flight, so `cancel()` can end them. */
+  readonly #running = new Set<AbortController>();
+  readonly #o: SyncerOptions;
 
-  constructor(options: {
-    context: (overrides: Partial<SyncContext>) => SyncContext;
-    now: () => number;
-    timeoutMs: number;
-    onSync: (report: SyncReport) => void;
-  }) {
-    this.#context = options.context;
-    this.#now = options.now;
-    this.#timeoutMs = options.timeoutMs;
-    this.#onSync = options.onSync;
+  constructor(options: SyncerOptions) {
+    this.#o = options;
   }
 
   get table(): UserTable {
@@ -67,16 +73,34 @@ export class Syncer {
   get currentAtMs(): number | undefined {
     return this.#currentAtMs;
   }
+  /** Whether every listed CSV has a usable version or a reported reason: no download is missing. */
+  get complete(): boolean {
+    return (this.#lastSync?.report.complete ?? true) && this.#batchMissing.size === 0;
+  }
+  /** The keys whose download is missing: from the last full sync and the event batches since. */
+  get missing(): string[] {
+    return [...new Set([...(this.#lastSync?.report.missing ?? []), ...this.#batchMissing])].sort();
+  }
 
   /** Records that the table is known to match the store as of `atMs` (e.g. a live change stream). */
   confirmCurrent(atMs: number): void {
-    this.#currentAtMs = Math.max(this.#currentAtMs ?? atMs, atMs);
+    this.#currentAtMs = Math.max(this.#currentAtMs ?? atMs, Math.min(atMs, this.#o.now()));
+  }
+
+  /** Runs `work` when nothing else changes the cache, and holds everything else until it is done. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(work);
+    this.#lock = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   sync(options: SyncOptions = {}): Promise<SyncReport> {
     const run = async () => {
       if (options.fresh && this.#inflight) await this.#inflight.catch(() => undefined);
-      this.#inflight ??= this.#run(options.onProgress).finally(() => {
+      this.#inflight ??= this.exclusive(() => this.#run(options.onProgress)).finally(() => {
         this.#inflight = undefined;
       });
       return this.#inflight;
@@ -85,38 +109,57 @@ export class Syncer {
   }
 
   async #run(onProgress?: (progress: SyncProgress) => void): Promise<SyncReport> {
-    const startedAtMs = this.#now();
-    const controller = new AbortController();
-    // Every download in flight listens for the deadline: as many listeners as the concurrency.
-    setMaxListeners(0, controller.signal);
-    const timer = setTimeout(() => controller.abort(this.#timeoutError()), this.#timeoutMs);
+    const startedAtMs = this.#o.now();
+    const { signal, done } = this.#deadline();
     try {
-      const ctx = this.#context({ nowMs: startedAtMs, onProgress, signal: controller.signal });
+      const ctx = this.#o.context({ nowMs: startedAtMs, onProgress, signal });
       // A store call stuck on a dead connection must not hold the run: the deadline abandons it.
-      const report = await raceAbort(runSync(this.state, ctx), controller.signal);
+      const report = await raceAbort(runSync(this.state, ctx), signal);
       this.#lastFailure = undefined;
-      this.#lastSync = { startedAtMs, atMs: this.#now(), report };
+      this.#batchMissing.clear();
+      this.#lastSync = { startedAtMs, atMs: this.#o.now(), report };
       this.confirmCurrent(this.#lastSync.atMs);
-      this.#notify(report);
+      this.#notify(() => this.#o.onSync(report));
       return report;
     } catch (error) {
-      controller.abort(error);
-      this.#lastFailure = { atMs: this.#now(), error: describeError(error) };
+      this.#lastFailure = { atMs: this.#o.now(), error: describeError(error) };
+      this.#notify(() => this.#o.onSyncFailed?.(error));
       throw error;
     } finally {
-      clearTimeout(timer);
+      done();
       this.rebuild();
     }
   }
 
-  /** Applies change events (already coalesced) without a listing. */
-  async applyChanges(events: readonly ChangeEvent[]): Promise<ChangeSummary> {
-    // Never interleaved with a full sync: the sync's plan was made from an older listing.
-    await this.#inflight?.catch(() => undefined);
-    const summary = await applyChanges(this.state, this.#context({ nowMs: this.#now() }), events);
+  /** Applies change events (already coalesced) without a listing, under the same deadline as a sync. */
+  applyChanges(events: readonly ChangeEvent[]): Promise<ChangeSummary> {
+    return this.exclusive(async () => {
+      const { signal, done } = this.#deadline();
+      try {
+        const summary = await raceAbort(applyChanges(this.state, this.#o.context({ nowMs: this.#o.now(), signal }), events), signal);
+        for (const key of summary.missing) this.#batchMissing.add(key);
+        for (const key of summary.present) this.#batchMissing.delete(key);
+        if (this.#lastSync && !this.#lastFailure) this.confirmCurrent(this.#o.now());
+        return summary;
+      } finally {
+        done();
+        this.rebuild();
+      }
+    });
+  }
+
+  /**
+   * Loads a cache from elsewhere (a snapshot) as current as of `atMs`, only into a cache no sync has
+   * filled. Call it inside `exclusive()`, so no pass runs under it.
+   */
+  restore(state: Pick<SyncState, 'entries' | 'images'>, atMs: number): boolean {
+    if (this.#lastSync) return false;
+    this.state.entries = state.entries;
+    this.state.images = state.images;
+    this.state.dirty = true;
     this.rebuild();
-    if (this.#lastSync) this.confirmCurrent(this.#now());
-    return summary;
+    this.#currentAtMs = Math.min(atMs, this.#o.now());
+    return true;
   }
 
   /** Rebuilds the table if a row changed since the last build. */
@@ -126,31 +169,35 @@ export class Syncer {
     this.state.dirty = false;
   }
 
-  /** Marks the cache as loaded from elsewhere (a snapshot) and current as of `atMs`. */
-  restored(atMs: number): void {
-    this.rebuild();
-    this.#currentAtMs = atMs;
+  /** Ends the passes in flight now, as their deadline would (e.g. when the owner shuts down). */
+  cancel(reason: string): void {
+    for (const controller of this.#running) controller.abort(new StoreUnavailableError(reason));
   }
 
-  #timeoutError(): StoreUnavailableError {
-    return new StoreUnavailableError(`the sync did not finish within ${this.#timeoutMs} ms; it was cancelled`, { code: 'sync_timeout' });
+  #deadline(): { signal: AbortSignal; done: () => void } {
+    const controller = new AbortController();
+    this.#running.add(controller);
+    // Every download in flight listens for the deadline: as many listeners as the concurrency.
+    setMaxListeners(0, controller.signal);
+    const message = `the sync did not finish within ${this.#o.timeoutMs} ms; it was cancelled`;
+    const timer = setTimeout(() => controller.abort(new StoreUnavailableError(message)), this.#o.timeoutMs);
+    return {
+      signal: controller.signal,
+      done: () => {
+        clearTimeout(timer);
+        this.#running.delete(controller);
+        // Anything the run left behind (a download still waiting) stops now.
+        if (!controller.signal.aborted) controller.abort(new StoreUnavailableError('the run is over'));
+      },
+    };
   }
 
-  #notify(report: SyncReport): void {
+  /** A failing observer must not turn a good sync into a failed one. */
+  #notify(call: () => void): void {
     try {
-      this.#onSync(report);
+      call();
     } catch {
-      // A failing observer must not turn a good sync into a failed one.
+      // The observer's problem; the sync's outcome stands.
     }
   }
-}
-
-/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

@@ -21,10 +21,15 @@ describe('udt progress output', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('prints nothing on stderr when it is not a terminal and --progress is not given', async () => {
-    for (const command of ['sync', 'stats', 'query', 'export --out EXPORT_TARGET']) {
-      const result = await runCli([...command.replace('EXPORT_TARGET', path.join(dir, '..', `out-${process.pid}.csv`)).split(' '), '--source', dir]);
-      expect(result.code).toBe(0);
-      expect(result.stderr).toBe('');
+    const out = path.join(dir, '..', `${path.basename(dir)}-out.csv`);
+    try {
+      for (const command of ['sync', 'stats', 'query', 'export --out EXPORT_TARGET']) {
+        const result = await runCli([...command.replace('EXPORT_TARGET', out).split(' '), '--source', dir]);
+        expect(result.code).toBe(0);
+        expect(result.stderr).toBe('');
+      }
+    } finally {
+      await rm(out, { force: true });
     }
   });
 

@@ -42,7 +42,7 @@ export function instrument(store: ObjectStore, options: { watch?: boolean } = {}
     const watch = store.watch.bind(store);
     wrapped.watch = (prefix, h) => {
       handlers = h;
-      return watch(prefix, { onChange: (e) => (wrapped.dropEvents(e) ? undefined : h.onChange(e)), onError: h.onError });
+      return watch(prefix, { onOpen: h.onOpen, onChange: (e) => (wrapped.dropEvents(e) ? undefined : h.onChange(e)), onError: h.onError });
     };
   }
   return wrapped;

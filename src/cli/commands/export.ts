@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_OUTPUT_KEY } from '../../defaults.js';
 import { writeFileAtomic } from '../atomicWrite.js';
+import { RuntimeFailure } from '../errors.js';
 import { plural } from '../format.js';
 import { addSourceOptions, handle, sourceSpec } from '../options.js';
 import { warnAboutFailures, withSyncedSource } from '../session.js';
@@ -11,13 +12,19 @@ export function registerExport(program: Command): void {
     .command('export')
     .description(`write the output CSV (every user, unfiltered) to a file, or into the store (default: ${DEFAULT_OUTPUT_KEY})`)
     .addOption(new Option('--out <file>', 'write it to this file (replaced whole, never half-written)').conflicts('key'))
-    .option('--key <key>', `write it into the store under this key, relative to the source's root (default: ${DEFAULT_OUTPUT_KEY})`);
+    .option('--key <key>', `write it into the store under this key, relative to the source's root (default: ${DEFAULT_OUTPUT_KEY})`)
+    .option('--allow-incomplete', 'write it even when some user CSVs could not be downloaded');
   addSourceOptions(cmd).action(
-    handle<{ out?: string; key?: string }>(async (flags, command) => {
+    handle<{ out?: string; key?: string; allowIncomplete?: boolean }>(async (flags, command) => {
       const spec = sourceSpec(command);
       const key = flags.out === undefined ? checkOutputKey(flags.key ?? DEFAULT_OUTPUT_KEY, spec.prefix) : undefined;
       await withSyncedSource(spec, flags, async ({ transformer, report, store }) => {
         warnAboutFailures(report, program.name());
+        if (!report.complete && !flags.allowIncomplete) {
+          throw new RuntimeFailure(
+            `${plural(report.missing.length, 'user CSV')} could not be downloaded; nothing was written (--allow-incomplete writes anyway)`,
+          );
+        }
         if (key === undefined) {
           const body = Buffer.from(transformer.toCsv());
           await writeFileAtomic(flags.out!, body);

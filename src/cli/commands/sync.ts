@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { syncSummary } from '../format.js';
+import { RuntimeFailure } from '../errors.js';
+import { plural, syncSummary } from '../format.js';
 import { addSourceOptions, handle, sourceSpec } from '../options.js';
 import { withSyncedSource } from '../session.js';
 import { describeSource } from '../source.js';
@@ -14,6 +15,8 @@ export function registerSync(program: Command): void {
       const spec = sourceSpec(command);
       await withSyncedSource(spec, flags, async ({ report }) => {
         process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : syncSummary(report, describeSource(spec)));
+        // Files that cannot be used are data problems; files that could not be downloaded are the store's.
+        if (!report.complete) throw new RuntimeFailure(`the sync is incomplete: ${plural(report.missing.length, 'user CSV')} could not be downloaded`);
       });
     }),
   );

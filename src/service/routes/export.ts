@@ -8,6 +8,7 @@ import { UnauthorizedError } from '../httpErrors.js';
 export function exportHandler(exporter: Exporter, apiKey: string | null): RequestHandler {
   return async (req, res) => {
     if (apiKey !== null && !sameSecret(req.get('x-api-key'), apiKey)) {
+      res.set('WWW-Authenticate', 'ApiKey header="x-api-key"');
       throw new UnauthorizedError('POST /data needs header x-api-key with the service API key');
     }
     const given = Object.keys(req.query as object);

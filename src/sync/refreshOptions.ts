@@ -1,0 +1,63 @@
+import type { ChangeSummary } from './changes.js';
+
+export interface RefreshObserver {
+  /** A background sync failed; the table stays as it was. */
+  syncFailed?(error: unknown): void;
+  /** A batch of change events was applied. `received` events, `applied` after coalescing. */
+  changesApplied?(summary: ChangeSummary, received: number, applied: number): void;
+  snapshotLoaded?(result: { users: number; ageMs: number; durationMs: number } | { error: string; durationMs: number }): void;
+  snapshotSaved?(result: { users: number; bytes: number; durationMs: number } | { error: string; durationMs: number }): void;
+  /**
+   * The change stream failed or could not start; full listings cover for it until it is back,
+   * `retryInMs` from now (`null`: the store has no change stream; not retried).
+   */
+  watchFailed?(error: unknown, retryInMs: number | null): void;
+}
+
+export interface RefreshOptions {
+  /** Without a live change stream, a full sync runs when the table is this old. Default 5 000 ms. */
+  maxStalenessMs: number;
+  /** With a live change stream, a full (reconciling) sync runs this often. Default 60 000 ms. */
+  reconcileIntervalMs: number;
+  /** Use the store's change events when it has them. Default `true`. */
+  watch: boolean;
+  /** Key of the cache snapshot in the store, or `null` for none. Default `null`. */
+  snapshotKey: string | null;
+  /** Snapshots are written at most this often, after changes only. Default 10 000 ms. */
+  snapshotIntervalMs: number;
+  observer: RefreshObserver;
+}
+
+export interface RefreshStatus {
+  /** Whether a table is loaded (from a snapshot or a sync). */
+  loaded: boolean;
+  /** Milliseconds since the table was last known to match the store; `null` before the first load. */
+  dataAgeMs: number | null;
+  /** Whether the last refresh failed (the table is served from the cache). */
+  stale: boolean;
+  error?: string;
+  /** `false` when the last sync could not download some CSVs (see `SyncReport.complete`). */
+  complete: boolean;
+  /** Whether store change events are arriving (only while background refreshing runs). */
+  watching?: boolean;
+}
+
+/** Observers are the caller's code: one that throws must not stop refreshing. */
+export function safeObserver(observer: RefreshObserver): Required<RefreshObserver> {
+  const guard =
+    <A extends unknown[]>(call: ((...args: A) => void) | undefined) =>
+    (...args: A) => {
+      try {
+        call?.(...args);
+      } catch {
+        // Ignored: the refresh goes on.
+      }
+    };
+  return {
+    syncFailed: guard(observer.syncFailed?.bind(observer)),
+    changesApplied: guard(observer.changesApplied?.bind(observer)),
+    snapshotLoaded: guard(observer.snapshotLoaded?.bind(observer)),
+    snapshotSaved: guard(observer.snapshotSaved?.bind(observer)),
+    watchFailed: guard(observer.watchFailed?.bind(observer)),
+  };
+}
