@@ -1,4 +1,5 @@
 import { birthKeyRange, yearsBetweenKeys } from './age.js';
+import { positionsByKey } from './positions.js';
 
 /**
  * Table positions sorted by birth date. An age filter is a range of birth dates, so it becomes two
@@ -15,9 +16,7 @@ export interface BirthIndex {
 }
 
 export function buildBirthIndex(birthKeys: Float64Array, hasImage: Uint8Array): BirthIndex {
-  const order = new Uint32Array(birthKeys.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  order.sort((a, b) => birthKeys[a]! - birthKeys[b]! || a - b);
+  const order = positionsByKey(birthKeys);
   const keys = new Float64Array(order.length);
   const imagesBefore = new Uint32Array(order.length + 1);
   for (let i = 0; i < order.length; i++) {

@@ -1,5 +1,5 @@
 import type { ChangeEvent, ObjectInfo } from '../storage/ObjectStore.js';
-import { CacheEntry, sameSource, type ImageRef, type SyncState } from './entries.js';
+import { CacheEntry, forgetEntry, sameSource, type ImageRef, type SyncState } from './entries.js';
 import { fetchAll } from './fetch.js';
 import { classifyKey, newestFirst } from './listing.js';
 import type { SyncContext } from './sync.js';
@@ -58,13 +58,12 @@ function onCsvEvent(state: SyncState, ctx: SyncContext, userId: string, event: C
     const source = entry?.row ? entry.key : entry?.failure?.source.key;
     // Another file (7.CSV beside 7.csv) may still provide the user: leave that to the next sync.
     if (!entry || source !== event.key) return undefined;
-    state.entries.delete(userId);
     summary.present.push(event.key);
     if (entry.row) {
       summary.removed++;
-      state.dirty = true;
       rememberOrphanImage(state, userId, entry);
     }
+    forgetEntry(state, userId, entry);
     return undefined;
   }
   const object = event.object;

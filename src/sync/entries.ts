@@ -55,6 +55,17 @@ export interface SyncState {
   dirty: boolean;
 }
 
+/**
+ * Removes a user from the cache, row and all: an entry that left the cache never has a row, which
+ * lets a table build tell from the entries alone that its users are the previous build's.
+ */
+export function forgetEntry(state: SyncState, userId: string, entry: CacheEntry): void {
+  state.entries.delete(userId);
+  if (!entry.row) return;
+  entry.row = undefined;
+  state.dirty = true;
+}
+
 export function sameSource(a: Fingerprint, b: Fingerprint): boolean {
   return a.key === b.key && a.etag === b.etag && a.size === b.size;
 }

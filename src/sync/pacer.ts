@@ -26,6 +26,15 @@ export class Pacer {
     return performance.now() - this.#sliceStartedMs >= SLICE_MS;
   }
 
+  /** Runs a computation written as steps (a generator) to its end, pausing between steps whenever the slice is used up. */
+  async drive<T>(steps: Generator<void, T, void>): Promise<T> {
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      if (performance.now() - this.#sliceStartedMs >= SLICE_MS) await this.pause();
+    }
+  }
+
   /** Lets queued work run, then starts a new slice; throws once the sync is aborted. */
   async pause(): Promise<void> {
     await nextTurn();

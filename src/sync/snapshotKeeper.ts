@@ -55,7 +55,7 @@ export class SnapshotKeeper {
       const body = await raceAbort(this.#lib.store.get(key, { signal }), signal);
       if (body === null) throw new Error(`no snapshot at ${key} yet`);
       const { state, createdAtMs, users } = await decodeSnapshot(body, this.#scope, this.#lib.dateKey);
-      if (!this.#syncer.restore(state, createdAtMs)) throw new Error('a sync already loaded the cache');
+      if (!(await this.#syncer.restore(state, createdAtMs))) throw new Error('a sync already loaded the cache');
       this.#savedVersion = this.#syncer.table.version;
       this.#report.snapshotLoaded({ users, ageMs: Math.max(0, this.#lib.now() - createdAtMs), durationMs: elapsed() });
       return true;

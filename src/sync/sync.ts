@@ -1,6 +1,6 @@
 import type { SyncFailure, SyncReport } from '../model.js';
 import type { ObjectInfo } from '../storage/ObjectStore.js';
-import { CacheEntry, ownCopy, sameSource, type ImageRef, type SyncState } from './entries.js';
+import { CacheEntry, forgetEntry, ownCopy, sameSource, type ImageRef, type SyncState } from './entries.js';
 import { applyParsed, fetchAll, notifyProgress, type FetchContext } from './fetch.js';
 import { oldestBirthMs } from '../parse/birthDate.js';
 import { ListingClassifier, toRef, type UserCsvs } from './listing.js';
@@ -112,11 +112,8 @@ async function reconcileEntries(
   for (const [userId, entry] of state.entries) {
     if (pacer.due()) await pacer.pause();
     if (listed && !listed.has(userId)) {
-      state.entries.delete(userId);
-      if (entry.row) {
-        removed++;
-        state.dirty = true;
-      }
+      if (entry.row) removed++;
+      forgetEntry(state, userId, entry);
       continue;
     }
     recheckBirthDate(state, ctx, userId, entry, oldestMs);

@@ -1,7 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { StoreUnavailableError, describeError } from '../errors.js';
 import type { SyncProgress, SyncReport } from '../model.js';
-import { EMPTY_TABLE, buildTable, type UserTable } from '../query/table.js';
+import { EMPTY_TABLE, tableBuild, type UserTable } from '../query/table.js';
+import { Pacer } from './pacer.js';
 import type { ChangeEvent } from '../storage/ObjectStore.js';
 import { applyChanges, type ChangeSummary } from './changes.js';
 import type { SyncState } from './entries.js';
@@ -127,7 +128,7 @@ export class Syncer {
       throw error;
     } finally {
       done();
-      this.rebuild();
+      await this.#rebuild();
     }
   }
 
@@ -143,7 +144,7 @@ export class Syncer {
         return summary;
       } finally {
         done();
-        this.rebuild();
+        await this.#rebuild();
       }
     });
   }
@@ -152,20 +153,25 @@ export class Syncer {
    * Loads a cache from elsewhere (a snapshot) as current as of `atMs`, only into a cache no sync has
    * filled. Call it inside `exclusive()`, so no pass runs under it.
    */
-  restore(state: Pick<SyncState, 'entries' | 'images'>, atMs: number): boolean {
+  async restore(state: Pick<SyncState, 'entries' | 'images'>, atMs: number): Promise<boolean> {
     if (this.#lastSync) return false;
     this.state.entries = state.entries;
     this.state.images = state.images;
+    // Built afresh: the current table's order belongs to the cache being replaced.
     this.state.dirty = true;
-    this.rebuild();
+    await this.#rebuild({ ...EMPTY_TABLE, version: this.#table.version });
     this.#currentAtMs = Math.min(atMs, this.#o.now());
     return true;
   }
 
-  /** Rebuilds the table if a row changed since the last build. */
-  rebuild(): void {
+  /**
+   * Rebuilds the table if a row changed since the last build, in slices (see `Pacer`): reads go on
+   * answering from the previous table meanwhile. Runs inside the pass that changed the cache, so
+   * nothing changes it under the build; never cancelled, as the cache has already changed.
+   */
+  async #rebuild(previous = this.#table): Promise<void> {
     if (!this.state.dirty) return;
-    this.#table = buildTable(this.state.entries, this.#table);
+    this.#table = await new Pacer().drive(tableBuild(this.state.entries, previous));
     this.state.dirty = false;
   }
 
