@@ -65,24 +65,34 @@ async function streamRows(res: Response, encoder: RowEncoder, rows: readonly Use
     res.send(encodeAll(encoder, rows));
     return;
   }
+  const drained = drainWaiter(res);
   res.write(encoder.head);
   for (let i = 0; i < rows.length; i += STREAM_CHUNK_ROWS) {
     if (res.destroyed) return;
-    if (!res.write(encoder.encode(rows.slice(i, i + STREAM_CHUNK_ROWS), i > 0))) await drained(res);
+    if (!res.write(encoder.encode(rows.slice(i, i + STREAM_CHUNK_ROWS), i > 0))) await drained();
   }
   res.end(encoder.tail);
 }
 
-/** Resolves on `drain`, or when the client has gone and no `drain` will come. */
-function drained(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const onClose = () => resolve();
-    res.once('close', onClose);
-    res.once('drain', () => {
-      res.off('close', onClose);
-      resolve();
+/**
+ * Waits for `drain`, or for the client to go (no `drain` comes then). One listener per answer, not
+ * one per wait: the compression middleware hands `drain` listeners to its zlib stream, where
+ * `once` cannot remove them again, so a listener per wait piles up for the life of the answer.
+ */
+function drainWaiter(res: Response): () => Promise<void> {
+  let wake: (() => void) | undefined;
+  const resume = () => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
+  };
+  res.on('drain', resume);
+  res.on('close', resume);
+  return () =>
+    new Promise<void>((resolve) => {
+      if (res.destroyed) resolve();
+      else wake = resolve;
     });
-  });
 }
 
 /** The client's preferred coding among those the cache makes (`identity` if it admits none). */
