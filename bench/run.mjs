@@ -4,11 +4,14 @@
 //
 //   npm run bench                      # builds dist/ first, then the default sizes
 //   node bench/run.mjs --sizes 1000 --runs 1
-//   node bench/run.mjs --sizes 10000,100000,1000000   # adds a million users (~1.5M files, ~6 GB of
-//                                      # disk under the temp folder; seeding alone takes a minute or more)
+//   node bench/run.mjs --sizes 1000000 --stores local --append
+//                                      # a million users (~1.5M files, ~6 GB of disk under the temp
+//                                      # folder, about 15 minutes), added to the sizes already in
+//                                      # results/latest.json instead of replacing them
 //
 // Options: --sizes 10000,100000  --runs 3  --stores local,s3  --s3-max-users 10000
 //          --memory-runs 1  --query-stores local  --load-seconds 5  --connections 4
+//          --append        (keep the other sizes of results/latest.json; each says which run measured it)
 //          --render-only   (rebuild RESULTS.md from results/latest.json, e.g. after editing NOTES.md)
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -49,6 +52,7 @@ function options() {
       'load-seconds': { type: 'string', default: '5' },
       connections: { type: 'string', default: '4' },
       'render-only': { type: 'boolean', default: false },
+      append: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -64,6 +68,7 @@ function options() {
   };
   return {
     renderOnly: values['render-only'],
+    append: values.append,
     sizes: values.sizes.split(',').map((s) => positive('sizes', s.trim())),
     runs: positive('runs', values.runs),
     stores: storeList('stores'),
@@ -168,6 +173,25 @@ async function writeOutputs(results) {
   await writeAtomically(path.join(BENCH_DIR, 'RESULTS.md'), renderMarkdown(results, handWritten, extraSections(path.join(BENCH_DIR, 'results'))));
 }
 
+/**
+ * Keeps the sizes of the committed results that this run did not measure, each marked with the run
+ * that did: a million users take long enough to be measured on their own.
+ */
+async function appendEarlierSizes(results) {
+  const file = path.join(BENCH_DIR, 'results', 'latest.json');
+  if (!existsSync(file)) return;
+  const earlier = JSON.parse(await readFile(file, 'utf8'));
+  const measured = new Set(results.sizes.map((entry) => entry.users));
+  for (const entry of earlier.sizes) {
+    if (measured.has(entry.users)) continue;
+    const run = entry.run ?? { generatedAt: earlier.generatedAt, command: earlier.config.command, runs: earlier.config.runs };
+    results.sizes.push({ ...entry, run });
+    for (const note of earlier.config.notes ?? []) if (!results.config.notes.includes(note)) results.config.notes.push(note);
+  }
+  results.sizes.sort((a, b) => a.users - b.users);
+  for (const entry of results.sizes) entry.run ??= { generatedAt: results.generatedAt, command: results.config.command, runs: results.config.runs };
+}
+
 async function main() {
   const config = options();
   if (config.renderOnly) {
@@ -177,7 +201,7 @@ async function main() {
     return;
   }
   const started = performance.now();
-  const { renderOnly: _renderOnly, ...recorded } = config;
+  const { renderOnly: _renderOnly, append: _append, ...recorded } = config;
   const results = {
     generatedAt: new Date().toISOString(),
     machine: machine(),
@@ -197,6 +221,7 @@ async function main() {
     results.sizes.push(entry);
   }
   results.totalSeconds = (performance.now() - started) / 1000;
+  if (config.append) await appendEarlierSizes(results);
   results.goals = checkGoals(results);
   await writeOutputs(results);
   const missed = results.goals.filter((g) => !g.met);

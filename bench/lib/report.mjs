@@ -22,8 +22,21 @@ function machineSection(r) {
       ['Date', r.generatedAt],
       ['Command', `\`${r.config.command}\``],
       ['Total runtime', `${r.totalSeconds.toFixed(0)} s`],
+      ...runsOfSizes(r),
     ],
   );
+}
+
+/** With `--append`, sizes come from different runs: one row per run, naming its sizes. */
+function runsOfSizes(r) {
+  const byCommand = new Map();
+  for (const entry of r.sizes) {
+    if (!entry.run) continue;
+    const key = `\`${entry.run.command}\` (${entry.run.generatedAt}, ${entry.run.runs} run(s) per figure)`;
+    byCommand.set(key, [...(byCommand.get(key) ?? []), int(entry.users)]);
+  }
+  if (byCommand.size < 2) return [];
+  return [...byCommand].map(([run, sizes]) => [`${sizes.join(', ')} users measured by`, run]);
 }
 
 function goalsSection(r) {
