@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ageInYears, utcDateKey } from '../../src/query/age.js';
+import { forgetEntry, type SyncState } from '../../src/sync/entries.js';
 import { CacheEntry } from '../../src/sync/sync.js';
 import { naturalCompare } from '../../src/query/naturalCompare.js';
 import { EMPTY_TABLE, averageAge, buildTable, selectRows } from '../../src/query/table.js';
@@ -85,6 +86,50 @@ describe('table order', () => {
         expect(buildTable(entries, EMPTY_TABLE).rows.map((r) => r.user_id)).toEqual([...ids].sort(naturalCompare));
       }),
       { numRuns: 3_000 },
+    );
+  });
+});
+
+describe('table rebuilds', () => {
+  /** One change to the cache, as a sync or a change event makes it. */
+  const change = fc.oneof(
+    fc.record({ op: fc.constant('add' as const), id: fc.integer({ min: 1, max: 40 }), birthts: fc.integer({ min: 0, max: NOW }) }),
+    fc.record({ op: fc.constant('forget' as const), id: fc.integer({ min: 1, max: 40 }) }),
+    fc.record({ op: fc.constant('edit' as const), id: fc.integer({ min: 1, max: 40 }), birthts: fc.integer({ min: 0, max: NOW }) }),
+    fc.record({ op: fc.constant('hold back' as const), id: fc.integer({ min: 1, max: 40 }) }),
+  );
+
+  function put(state: SyncState, id: string, birthts: number): void {
+    const entry = state.entries.get(id) ?? new CacheEntry();
+    entry.row = { user_id: id, first_name: 'F', last_name: 'L', birthts, img_path: birthts % 2 ? `p/${id}.png` : null, extra: {} };
+    entry.birthKey = utcDateKey(birthts);
+    state.entries.set(id, entry);
+  }
+
+  it('give the table a build from scratch would, whatever changed since the previous build', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(change, { maxLength: 12 }), { minLength: 1, maxLength: 6 }), (rounds) => {
+        const state: SyncState = { entries: new Map(), images: new Map(), dirty: false };
+        for (let id = 1; id <= 20; id++) put(state, String(id), id * 86_400_000 * 400);
+        let table = buildTable(state.entries, EMPTY_TABLE);
+        for (const round of rounds) {
+          for (const c of round) {
+            const id = String(c.id);
+            const entry = state.entries.get(id);
+            if (c.op === 'add' && !entry) put(state, id, c.birthts);
+            if (c.op === 'edit' && entry?.row) put(state, id, c.birthts);
+            if (c.op === 'forget' && entry) forgetEntry(state, id, entry);
+            if (c.op === 'hold back' && entry) entry.row = undefined; // e.g. a birth date now out of range
+          }
+          const rebuilt = buildTable(state.entries, table);
+          const scratch = buildTable(state.entries, EMPTY_TABLE);
+          expect(rebuilt.rows).toEqual(scratch.rows);
+          expect(Array.from(rebuilt.byBirth.order)).toEqual(Array.from(scratch.byBirth.order));
+          expect(rebuilt.version).toBe(table.version + 1);
+          table = rebuilt;
+        }
+      }),
+      { numRuns: 1_000 },
     );
   });
 });
