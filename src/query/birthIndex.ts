@@ -1,5 +1,6 @@
 import { birthKeyRange, yearsBetweenKeys } from './age.js';
-import { positionsByKey } from './positions.js';
+import { positionSteps } from './positions.js';
+import { ITEMS_PER_STEP, runToEnd, type Steps } from './steps.js';
 
 /**
  * Table positions sorted by birth date. An age filter is a range of birth dates, so it becomes two
@@ -16,10 +17,16 @@ export interface BirthIndex {
 }
 
 export function buildBirthIndex(birthKeys: Float64Array, hasImage: Uint8Array): BirthIndex {
-  const order = positionsByKey(birthKeys);
+  return runToEnd(birthIndexSteps(birthKeys, hasImage));
+}
+
+/** `buildBirthIndex` as steps (see `Steps`). */
+export function* birthIndexSteps(birthKeys: Float64Array, hasImage: Uint8Array): Steps<BirthIndex> {
+  const order = yield* positionSteps(birthKeys);
   const keys = new Float64Array(order.length);
   const imagesBefore = new Uint32Array(order.length + 1);
   for (let i = 0; i < order.length; i++) {
+    if (i % ITEMS_PER_STEP === 0) yield;
     keys[i] = birthKeys[order[i]!]!;
     imagesBefore[i + 1] = imagesBefore[i]! + hasImage[order[i]!]!;
   }

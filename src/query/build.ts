@@ -1,12 +1,11 @@
 import type { UserRow } from '../model.js';
 import type { CacheEntry } from '../sync/entries.js';
-import { buildBirthIndex } from './birthIndex.js';
+import { birthIndexSteps } from './birthIndex.js';
 import { naturalCompare } from './naturalCompare.js';
-import { positionsByKey } from './positions.js';
+import { positionSteps } from './positions.js';
+import { ITEMS_PER_STEP, runToEnd, type Steps } from './steps.js';
 import type { UserTable } from './table.js';
 
-/** Items a build handles between two steps (see `tableBuild`): well under a millisecond of work. */
-const ITEMS_PER_STEP = 4096;
 /** A user id written as a plain decimal integer, which `naturalCompare` orders by numeric value. */
 const PLAIN_INTEGER = /^(?:0|[1-9]\d{0,14})$/;
 
@@ -15,11 +14,7 @@ const SOURCES = new WeakMap<UserTable, readonly CacheEntry[]>();
 
 /** Builds the table from cache entries in one go (see `tableBuild`). */
 export function buildTable(entries: ReadonlyMap<string, CacheEntry>, previous: UserTable): UserTable {
-  const steps = tableBuild(entries, previous);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
+  return runToEnd(tableBuild(entries, previous));
 }
 
 /**
@@ -33,7 +28,7 @@ export function buildTable(entries: ReadonlyMap<string, CacheEntry>, previous: U
  * entry behind `previous` still has a row and the count is unchanged, the users are the same.
  * `previous` must come from the same cache (map of entries), or be empty.
  */
-export function* tableBuild(entries: ReadonlyMap<string, CacheEntry>, previous: UserTable): Generator<void, UserTable, void> {
+export function* tableBuild(entries: ReadonlyMap<string, CacheEntry>, previous: UserTable): Steps<UserTable> {
   const before = SOURCES.get(previous);
   const ordered = before && (yield* sameUsers(entries, before)) ? before : yield* sortByUserId(entries);
   const n = ordered.length;
@@ -49,14 +44,13 @@ export function* tableBuild(entries: ReadonlyMap<string, CacheEntry>, previous: 
     birthKeys[i] = entry.birthKey;
     hasImage[i] = row.img_path === null ? 0 : 1;
   }
-  yield;
-  // Typed arrays only, radix-sorted: tens of milliseconds at a million users, in one step.
-  const table = { rows, birthKeys, hasImage, byBirth: buildBirthIndex(birthKeys, hasImage), version: previous.version + 1 };
+  const byBirth = yield* birthIndexSteps(birthKeys, hasImage);
+  const table = { rows, birthKeys, hasImage, byBirth, version: previous.version + 1 };
   SOURCES.set(table, ordered);
   return table;
 }
 
-function* sameUsers(entries: ReadonlyMap<string, CacheEntry>, before: readonly CacheEntry[]): Generator<void, boolean, void> {
+function* sameUsers(entries: ReadonlyMap<string, CacheEntry>, before: readonly CacheEntry[]): Steps<boolean> {
   let live = 0;
   let seen = 0;
   for (const entry of entries.values()) {
@@ -73,9 +67,11 @@ function* sameUsers(entries: ReadonlyMap<string, CacheEntry>, before: readonly C
 
 /**
  * Entries with a row, in `naturalCompare` order of their user ids. Ids that are plain integers
- * (the usual case) are compared as numbers, the same order, radix-sorted (see `positionsByKey`).
+ * (the usual case) are radix-sorted as numbers, which is the same order (see `positionsByKey`); any
+ * others are sorted with `naturalCompare` and merged in, each found among the numbers by a binary
+ * search, so one odd id among a million costs twenty comparisons, not a comparison sort of all.
  */
-function* sortByUserId(entries: ReadonlyMap<string, CacheEntry>): Generator<void, CacheEntry[], void> {
+function* sortByUserId(entries: ReadonlyMap<string, CacheEntry>): Steps<CacheEntry[]> {
   const live: CacheEntry[] = [];
   const ids: string[] = [];
   let seen = 0;
@@ -86,19 +82,38 @@ function* sortByUserId(entries: ReadonlyMap<string, CacheEntry>): Generator<void
     ids.push(entry.row.user_id);
   }
   const numbers = new Float64Array(ids.length);
+  const numeric: number[] = [];
+  const others: number[] = [];
   for (let i = 0; i < ids.length; i++) {
     if (i % ITEMS_PER_STEP === 0) yield;
-    numbers[i] = PLAIN_INTEGER.test(ids[i]!) ? Number(ids[i]) : NaN;
+    if (!PLAIN_INTEGER.test(ids[i]!)) others.push(i);
+    else numbers[numeric.push(i) - 1] = Number(ids[i]);
   }
-  const order = positionsByKey(numbers, (a, b) => {
-    const x = numbers[a]!;
-    const y = numbers[b]!;
-    return x === x && y === y ? x - y : naturalCompare(ids[a]!, ids[b]!); // x === x: not NaN
-  });
-  const ordered = new Array<CacheEntry>(order.length);
-  for (let i = 0; i < order.length; i++) {
-    if (i % ITEMS_PER_STEP === 0) yield;
-    ordered[i] = live[order[i]!]!;
+  const byNumber = yield* positionSteps(numbers.subarray(0, numeric.length));
+  const idAt = (k: number) => ids[numeric[byNumber[k]!]!]!;
+  others.sort((a, b) => naturalCompare(ids[a]!, ids[b]!));
+  const ordered: CacheEntry[] = [];
+  let next = 0;
+  const takeNumbersUntil = function* (end: number): Steps<void> {
+    for (; next < end; next++) {
+      if (next % ITEMS_PER_STEP === 0) yield;
+      ordered.push(live[numeric[byNumber[next]!]!]!);
+    }
+  };
+  for (const other of others) {
+    yield* takeNumbersUntil(firstAfter(ids[other]!, idAt, next, numeric.length));
+    ordered.push(live[other]!);
   }
+  yield* takeNumbersUntil(numeric.length);
   return ordered;
+}
+
+/** The first `k` in `[lo, hi)` whose id sorts after `id`, given ids in ascending order. */
+function firstAfter(id: string, idAt: (k: number) => string, lo: number, hi: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (naturalCompare(idAt(mid), id) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -1,3 +1,5 @@
+import { ITEMS_PER_STEP, runToEnd, type Steps } from './steps.js';
+
 /** Bits of the key sorted per pass of the radix sort. */
 const DIGIT_BITS = 16;
 const DIGIT_MASK = 2 ** DIGIT_BITS - 1;
@@ -9,26 +11,32 @@ const EXACT_LIMIT = 2 ** 53;
  * Positions `0..n-1` in ascending order of `keys[position]`, ties in position order. Integer keys
  * (birth keys, numeric user ids) are radix-sorted on their offset from the smallest key, 16 bits
  * per pass: at a million birth keys that takes about 30 ms, where a comparator sort takes a second
- * and a half with the event loop held. Other keys are sorted by `compare` (default: numeric order,
- * then position).
+ * and a half with the event loop held. Other keys go through a comparator sort.
  */
-export function positionsByKey(keys: Float64Array, compare?: (a: number, b: number) => number): Uint32Array {
+export function positionsByKey(keys: Float64Array): Uint32Array {
+  return runToEnd(positionSteps(keys));
+}
+
+/** `positionsByKey` as steps (see `Steps`); a comparator sort, for keys that need one, is a single step. */
+export function* positionSteps(keys: Float64Array): Steps<Uint32Array> {
   const n = keys.length;
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   const range = integerRange(keys);
-  if (range === undefined) return order.sort(compare ?? ((a, b) => keys[a]! - keys[b]! || a - b));
+  yield;
+  if (range === undefined) return order.sort((a, b) => keys[a]! - keys[b]! || a - b);
   // Offsets of 32 bits or fewer (birth keys, most ids) take one word; wider ones a low and a high word.
   const low = new Uint32Array(n);
   const high = range.span >= WORD ? new Uint32Array(n) : undefined;
   for (let i = 0; i < n; i++) {
+    if (i % ITEMS_PER_STEP === 0) yield;
     const offset = keys[i]! - range.min;
     low[i] = offset % WORD;
     if (high) high[i] = Math.floor(offset / WORD);
   }
-  const byLow = radixPasses(order, low, high ? WORD - 1 : range.span);
+  const byLow = yield* radixPasses(order, low, high ? WORD - 1 : range.span);
   if (!high) return byLow;
-  return radixPasses(
+  return yield* radixPasses(
     byLow,
     Uint32Array.from(byLow, (position) => high[position]!),
     Math.floor(range.span / WORD),
@@ -39,14 +47,17 @@ export function positionsByKey(keys: Float64Array, compare?: (a: number, b: numb
  * Stable least-significant-digit radix sort of `order` by `words` (`words[i]` belongs to
  * `order[i]`; both arrays are permuted together, so each pass reads them in sequence). Reuses both.
  */
-function radixPasses(order: Uint32Array<ArrayBuffer>, words: Uint32Array<ArrayBuffer>, maxWord: number): Uint32Array<ArrayBuffer> {
+function* radixPasses(order: Uint32Array<ArrayBuffer>, words: Uint32Array<ArrayBuffer>, maxWord: number): Steps<Uint32Array<ArrayBuffer>> {
   const n = order.length;
   let spareOrder = new Uint32Array(n);
   let spareWords = new Uint32Array(n);
   const starts = new Uint32Array(DIGIT_MASK + 1);
   for (let shift = 0; shift < 32 && maxWord >>> shift !== 0; shift += DIGIT_BITS) {
     starts.fill(0);
-    for (let i = 0; i < n; i++) starts[(words[i]! >>> shift) & DIGIT_MASK]!++;
+    for (let i = 0; i < n; i++) {
+      if (i % ITEMS_PER_STEP === 0) yield;
+      starts[(words[i]! >>> shift) & DIGIT_MASK]!++;
+    }
     let next = 0;
     for (let d = 0; d <= DIGIT_MASK; d++) {
       const count = starts[d]!;
@@ -54,6 +65,7 @@ function radixPasses(order: Uint32Array<ArrayBuffer>, words: Uint32Array<ArrayBu
       next += count;
     }
     for (let i = 0; i < n; i++) {
+      if (i % ITEMS_PER_STEP === 0) yield;
       const word = words[i]!;
       const to = starts[(word >>> shift) & DIGIT_MASK]!++;
       spareOrder[to] = order[i]!;

@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Steps } from '../query/steps.js';
 
 /** Longest a pass over the cache keeps the event loop before letting other work in. */
 const SLICE_MS = 10;
@@ -27,7 +28,7 @@ export class Pacer {
   }
 
   /** Runs a computation written as steps (a generator) to its end, pausing between steps whenever the slice is used up. */
-  async drive<T>(steps: Generator<void, T, void>): Promise<T> {
+  async drive<T>(steps: Steps<T>): Promise<T> {
     for (;;) {
       const step = steps.next();
       if (step.done) return step.value;

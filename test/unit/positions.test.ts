@@ -33,13 +33,6 @@ describe('positionsByKey', () => {
     expect(Array.from(positionsByKey(Float64Array.from(wide)))).toEqual([1, 4, 2, 3, 0]);
   });
 
-  it('uses the comparator it is given for keys that are not integers', () => {
-    const keys = Float64Array.from([NaN, 2, NaN, 1]);
-    const labels = ['b', 'x', 'a', 'y'];
-    const byLabel = (a: number, b: number) => (labels[a]! < labels[b]! ? -1 : 1);
-    expect(Array.from(positionsByKey(keys, byLabel))).toEqual([2, 0, 1, 3]);
-  });
-
   it('sorts a million birth keys', () => {
     const keys = new Float64Array(1_000_000);
     for (let i = 0; i < keys.length; i++) keys[i] = 19_000_101 + ((i * 7919) % 1_200_000);
