@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import { toCsv } from '../../src/format/csv.js';
+import { csvBytes, toCsv } from '../../src/format/csv.js';
 import { DEFAULT_COLUMNS, type UserRow } from '../../src/model.js';
 import { parseUserCsv } from '../../src/parse/userCsv.js';
 
@@ -89,5 +89,20 @@ describe('toCsv', () => {
       }),
       { numRuns: 1_000 },
     );
+  });
+});
+
+describe('csvBytes', () => {
+  it('hands control back every few thousand rows and ends with the bytes of the text toCsv gives', () => {
+    const rows = Array.from({ length: 10_000 }, (_, i) => row(String(i), `F${i} é`, i % 7 ? 'L' : '=SUM(A1)', i * 1000, i % 2 ? `p/${i}.png` : null));
+    const steps = csvBytes(rows, DEFAULT_COLUMNS, { newline: '\r\n' });
+    let pauses = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) pauses++;
+    expect(pauses).toBeGreaterThanOrEqual(8);
+    const text = toCsv(rows, DEFAULT_COLUMNS, { newline: '\r\n' });
+    expect(step.value.equals(Buffer.from(text))).toBe(true);
+    expect(text.split('\r\n')).toHaveLength(10_002);
+    expect(text.endsWith('\r\n')).toBe(true);
   });
 });
