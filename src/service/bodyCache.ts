@@ -20,7 +20,8 @@ export interface CachedBody {
 
 /**
  * Answers that stay the same bytes until the table changes (the unfiltered list, per format) are
- * built once per table version, and compressed once per coding, off the event loop. A large
+ * built once per table version (by the caller, in slices), and compressed once per coding, off the
+ * event loop. A large
  * `GET /data` then costs a buffer write, and memory stays flat across requests: bodies of an older
  * version are dropped at the first request that sees a newer one.
  */
@@ -28,7 +29,7 @@ export class VersionedBodies {
   /** Distinguishes table versions of different processes behind one load balancer. */
   readonly #instance = randomBytes(4).toString('hex');
   #version = -1;
-  readonly #bodies = new Map<string, Buffer>();
+  readonly #bodies = new Map<string, Promise<Buffer>>();
   readonly #compressed = new Map<string, Promise<Buffer>>();
 
   /**
@@ -36,17 +37,20 @@ export class VersionedBodies {
    * `coding` unless the body is too small to be worth compressing. Each variant and coding has its
    * own strong ETag.
    */
-  async get(version: number, variant: string, coding: ContentCoding, build: () => string): Promise<CachedBody> {
+  async get(version: number, variant: string, coding: ContentCoding, build: () => Promise<Buffer>): Promise<CachedBody> {
     if (version !== this.#version) {
       this.#bodies.clear();
       this.#compressed.clear();
       this.#version = version;
     }
-    let plain = this.#bodies.get(variant);
-    if (plain === undefined) {
-      plain = Buffer.from(build());
-      this.#bodies.set(variant, plain);
+    // Requests that come while the body is built wait for that one build.
+    let building = this.#bodies.get(variant);
+    if (building === undefined) {
+      building = build();
+      this.#bodies.set(variant, building);
+      building.catch(() => this.#bodies.get(variant) === building && this.#bodies.delete(variant));
     }
+    const plain = await building;
     if (coding === 'identity' || plain.length < COMPRESS_MIN_BYTES) {
       return { etag: this.#etag(version, variant, 'identity'), body: plain, coding: 'identity' };
     }

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { runToEnd } from '../../src/query/steps.js';
+import { encodeAll, encodeAllSteps, encoderFor } from '../../src/service/formats.js';
 import { serializeRows } from '../../src/service/routes/data.js';
 
 describe('serializeRows', () => {
@@ -22,5 +24,29 @@ describe('serializeRows', () => {
         expect(serializeRows(rows, cache)).toBe(JSON.stringify(expected)); // from the cache
       }),
     );
+  });
+});
+
+describe('encodeAllSteps', () => {
+  it('gives, slice by slice, the bytes encodeAll gives in one piece, in every format', () => {
+    const rows = Array.from({ length: 5_000 }, (_, i) => ({
+      user_id: String(i),
+      first_name: i % 9 ? `F${i}` : 'Smith, "Jr"',
+      last_name: 'é',
+      birthts: i * 86_400_000,
+      img_path: i % 2 ? `p/${i}.png` : null,
+      extra: {},
+    }));
+    for (const format of ['json', 'csv', 'ndjson'] as const) {
+      for (const some of [rows, rows.slice(0, 1), []]) {
+        const steps = encodeAllSteps(encoderFor(format), some);
+        let pauses = 0;
+        let step = steps.next();
+        for (; !step.done; step = steps.next()) pauses++;
+        expect(step.value.toString()).toBe(encodeAll(encoderFor(format), some));
+        if (some === rows) expect(pauses).toBeGreaterThanOrEqual(3);
+      }
+    }
+    expect(JSON.parse(runToEnd(encodeAllSteps(encoderFor('json'), rows)).toString())).toHaveLength(5_000);
   });
 });

@@ -3,7 +3,8 @@ import type { UserFilters, UserRow } from '../../model.js';
 import { isUnfiltered } from '../../query/filters.js';
 import type { UserDataTransformer } from '../../UserDataTransformer.js';
 import { VersionedBodies, type ContentCoding } from '../bodyCache.js';
-import { chooseFormat, contentTypeOf, encodeAll, encoderFor, type RowEncoder } from '../formats.js';
+import { chooseFormat, contentTypeOf, encodeAll, encodeAllSteps, encoderFor, type RowEncoder } from '../formats.js';
+import { Pacer } from '../../sync/pacer.js';
 import { DATA_QUERY_SCHEMA, DEFAULT_PAGE_ROWS, encodeCursor, filterParameters, parseQuery, toFilters, type DataQuery, type Format } from '../query.js';
 
 export { serializeRows } from '../formats.js';
@@ -25,7 +26,7 @@ export function dataHandler(transformer: UserDataTransformer): RequestHandler {
       sendPage(req, res, transformer, { query, filters, format });
     } else if (isUnfiltered(filters)) {
       const table = transformer.table;
-      const cached = await unfiltered.get(table.version, format, chooseCoding(req), () => encodeAll(encoderFor(format), table.rows));
+      const cached = await unfiltered.get(table.version, format, chooseCoding(req), () => new Pacer().drive(encodeAllSteps(encoderFor(format), table.rows)));
       res.vary('Accept-Encoding').set('ETag', cached.etag);
       if (cached.coding !== 'identity') res.set('Content-Encoding', cached.coding);
       res.send(cached.body); // send() answers 304 when the client's copy matches
