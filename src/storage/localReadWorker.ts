@@ -169,13 +169,25 @@ function reserveRing(reader: Reader, bytes: number): number {
     const taken = Atomics.load(reader.setup.answersTaken, 0);
     while (regions.length > 0 && regions[0]!.answer < taken) regions.shift();
     if (regions.length === 0) return 0;
-    const tail = regions[0]!.start;
-    const head = regions[regions.length - 1]!.end;
-    if (head >= tail && ring.length - head >= bytes) return head;
-    if (head >= tail && tail >= bytes) return 0;
-    if (head < tail && tail - head >= bytes) return head;
+    const start = placeInRing(ring.length, regions[0]!.start, regions[regions.length - 1]!.end, bytes);
+    if (start !== undefined) return start;
     Atomics.wait(reader.setup.answersTaken, 0, taken, 50);
   }
+}
+
+/**
+ * Where `bytes` go in a ring whose waiting bodies run from `tail` (the oldest one's start) to
+ * `head` (the newest one's end), wrapping past the end when `head < tail`; `undefined` if they do
+ * not fit yet. A new region never ends exactly at `tail`: `head === tail` would then read as an
+ * empty ring, and the next region would be written over bodies not yet taken.
+ */
+export function placeInRing(ringLength: number, tail: number, head: number, bytes: number): number | undefined {
+  if (head > tail) {
+    if (ringLength - head >= bytes) return head;
+    if (tail > bytes) return 0;
+    return undefined;
+  }
+  return tail - head > bytes ? head : undefined;
 }
 
 function outOfBounds(size: number, r: ReadRequest): boolean {
@@ -212,6 +224,7 @@ export const READ_HELPERS = [
   appendBody,
   answerReads,
   reserveRing,
+  placeInRing,
   outOfBounds,
   errorCode,
   isGone,
