@@ -29,8 +29,8 @@ export class VersionedBodies {
   /** Distinguishes table versions of different processes behind one load balancer. */
   readonly #instance = randomBytes(4).toString('hex');
   #version = -1;
-  readonly #bodies = new Map<string, Promise<Buffer>>();
-  readonly #compressed = new Map<string, Promise<Buffer>>();
+  #bodies = new Map<string, Promise<Buffer>>();
+  #compressed = new Map<string, Promise<Buffer>>();
 
   /**
    * The body of `variant` (e.g. a format) at table `version`, built by `build` when missing, in
@@ -39,28 +39,32 @@ export class VersionedBodies {
    */
   async get(version: number, variant: string, coding: ContentCoding, build: () => Promise<Buffer>): Promise<CachedBody> {
     if (version !== this.#version) {
-      this.#bodies.clear();
-      this.#compressed.clear();
+      // New maps, not cleared ones: a request of the older version still building its body must
+      // not put it (or its compressed form) where the newer version's requests look.
+      this.#bodies = new Map();
+      this.#compressed = new Map();
       this.#version = version;
     }
+    const bodies = this.#bodies;
+    const compressed = this.#compressed;
     // Requests that come while the body is built wait for that one build.
-    let building = this.#bodies.get(variant);
+    let building = bodies.get(variant);
     if (building === undefined) {
       building = build();
-      this.#bodies.set(variant, building);
-      building.catch(() => this.#bodies.get(variant) === building && this.#bodies.delete(variant));
+      bodies.set(variant, building);
+      building.catch(() => bodies.get(variant) === building && bodies.delete(variant));
     }
     const plain = await building;
     if (coding === 'identity' || plain.length < COMPRESS_MIN_BYTES) {
       return { etag: this.#etag(version, variant, 'identity'), body: plain, coding: 'identity' };
     }
     const key = `${variant}/${coding}`;
-    let pending = this.#compressed.get(key);
+    let pending = compressed.get(key);
     if (pending === undefined) {
       pending = compress(plain, coding);
-      this.#compressed.set(key, pending);
+      compressed.set(key, pending);
       // A failed run must not stay cached; the request that hit it gets the error.
-      pending.catch(() => this.#compressed.get(key) === pending && this.#compressed.delete(key));
+      pending.catch(() => compressed.get(key) === pending && compressed.delete(key));
     }
     return { etag: this.#etag(version, variant, coding), body: await pending, coding };
   }
