@@ -1,9 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { WALK_HELPERS, serveWalks } from './localListWorker.js';
-import { startWorker } from './workerSource.js';
-
-/** Idle listing threads are stopped after this long; the next listing starts new ones. */
-const IDLE_STOP_MS = 10_000;
+import { IDLE_THREAD_STOP_MS, startWorker } from './workerSource.js';
 
 /**
  * The listing threads of one store, kept between listings for a while: starting a thread costs
@@ -35,7 +32,7 @@ export class ListingThreads {
       this.#idle.push(thread);
     }
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.close(), IDLE_STOP_MS);
+    this.#timer = setTimeout(() => void this.close(), IDLE_THREAD_STOP_MS);
     this.#timer.unref();
   }
 

@@ -1,6 +1,7 @@
 import type { GetOptions } from './ObjectStore.js';
 import type { ReadBatchAnswer, ReadOutcome, ReadRequest } from './readProtocol.js';
 import { cancelRead, startReadingThread, takeBodies, type ReadingThread } from './readingThread.js';
+import { IDLE_THREAD_STOP_MS } from './workerSource.js';
 
 /**
  * Reading threads at most. Each reads one file at a time, so this is how many reads the disk sees
@@ -11,8 +12,6 @@ const MAX_THREADS = 4;
 const BATCH_READS = 4;
 /** Reads handed to one thread and not yet answered: two batches, so it never waits for the next one. */
 const MAX_READS_PER_THREAD = 2 * BATCH_READS;
-/** Idle reading threads are stopped after this long, and started again by the next read. */
-const IDLE_STOP_MS = 10_000;
 
 /** A read's outcome with its body, if any, as a `Buffer`. */
 export type ReadResult = { kind: 'body'; body: Buffer } | Exclude<ReadOutcome, { kind: 'body' }>;
@@ -30,7 +29,7 @@ interface Pending {
  * Reads files under a root on a few worker threads, in small batches: the event loop pays one
  * message per batch instead of six asynchronous file-system calls per file, each with its promise
  * and thread-pool hand-off. Threads start as the reads in flight need them and stop after
- * `IDLE_STOP_MS` without any, or on `close()`.
+ * `IDLE_THREAD_STOP_MS` without any, or on `close()`.
  */
 export class LocalReader {
   readonly #root: string;
@@ -187,7 +186,7 @@ export class LocalReader {
     clearTimeout(this.#idleTimer);
     this.#idleTimer = setTimeout(() => {
       if (this.#pending.size === 0) void this.close();
-    }, IDLE_STOP_MS);
+    }, IDLE_THREAD_STOP_MS);
     this.#idleTimer.unref();
   }
 }

@@ -3,6 +3,12 @@ import type * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type * as workerThreads from 'node:worker_threads';
 
+/**
+ * Store threads (listing and reading) that have had no work for this long are stopped; the next
+ * call starts new ones. Starting one costs tens of milliseconds; an idle one holds its own heap.
+ */
+export const IDLE_THREAD_STOP_MS = 10_000;
+
 /** The modules a worker body gets: it can import nothing itself (see `startWorker`). */
 export interface WorkerModules {
   fs: typeof fs;
