@@ -1,8 +1,9 @@
-import { resolveOptions, type ResolvedOptions, type UserDataTransformerOptions } from './options.js';
+import { definedOnly } from './util/objects.js';
+import { resolveOptions, type ResolvedOptions, type TransformerSettings, type UserDataTransformerOptions } from './options.js';
 import { describeError } from './errors.js';
 import { resolveColumns, project } from './format/columns.js';
-import { csvBytes, toCsv, type CsvOptions } from './format/csv.js';
-import { Pacer } from './sync/pacer.js';
+import { csvBytes, encodeCsv, type CsvOptions } from './format/csv.js';
+import { Pacer } from './util/pacer.js';
 import { toDataFrame, type DataFrame } from './format/dataframe.js';
 import { DEFAULT_COLUMNS, type SyncReport, type UserFilters, type UserRow } from './model.js';
 import { selectPage, type Page, type PageOptions } from './query/page.js';
@@ -11,7 +12,7 @@ import type { ObjectStore } from './storage/ObjectStore.js';
 import { Refresher, type RefreshOptions, type RefreshStatus } from './sync/refresher.js';
 import { Syncer, type LastSync, type SyncOptions } from './sync/syncer.js';
 
-export type { UserDataTransformerOptions } from './options.js';
+export type { TransformerSettings, UserDataTransformerOptions } from './options.js';
 export type { LastSync, SyncOptions } from './sync/syncer.js';
 export type { RefreshOptions, RefreshStatus } from './sync/refresher.js';
 
@@ -36,13 +37,16 @@ export class UserDataTransformer {
   readonly store: ObjectStore;
   readonly sourcePrefix: string;
   readonly concurrency: number;
-  readonly options: Readonly<ResolvedOptions>;
+  /** The options in use, every default applied. */
+  readonly options: TransformerSettings;
+  readonly #o: ResolvedOptions;
   readonly #syncer: Syncer;
   #refresher: Refresher | undefined;
 
   constructor(options: UserDataTransformerOptions) {
     const o = resolveOptions(options);
     this.options = o;
+    this.#o = o;
     this.store = o.store;
     this.sourcePrefix = o.sourcePrefix;
     this.concurrency = o.concurrency;
@@ -83,7 +87,7 @@ export class UserDataTransformer {
    */
   start(options: Partial<RefreshOptions> = {}): void {
     if (this.#refresher) throw new Error('UserDataTransformer: start() was already called');
-    this.#refresher = new Refresher(this.#syncer, this.options, options);
+    this.#refresher = new Refresher(this.#syncer, this.#o, options);
     this.#refresher.start();
   }
 
@@ -171,7 +175,7 @@ export class UserDataTransformer {
 
   /** Today's date key (`yyyymmdd`) in the configured time zone: the day ages are counted on. */
   todayKey(): number {
-    return this.options.dateKey(this.options.now());
+    return this.#o.dateKey(this.#o.now());
   }
 
   /** Rows matching the filters, in `user_id` order. The rows are the cache's own: treat them as read-only. */
@@ -197,7 +201,7 @@ export class UserDataTransformer {
   /** Matching rows as RFC 4180 CSV with a header line; spreadsheet formulas neutralised unless turned off. */
   toCsv(options: QueryOptions & CsvOptions = {}): string {
     const csvOptions = { escapeFormulas: this.options.escapeFormulas, ...definedOnly(options) };
-    return toCsv(this.rows(options), resolveColumns(options.columns, this.table.rows), csvOptions);
+    return encodeCsv(this.rows(options), resolveColumns(options.columns, this.table.rows), csvOptions);
   }
 
   /** Matching rows as a JSON array of objects. */
@@ -237,8 +241,4 @@ export class UserDataTransformer {
     await this.store.put(key, body, 'text/csv');
     return { key, users, bytes: body.length };
   }
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,9 +1,11 @@
 /**
- * Every default the library and the service share, defined once. Options documents refer here;
- * the service's environment schema takes its defaults from the same constants.
+ * Every default the library, the service and the command line use, defined once. Option docs
+ * refer here; the service's environment schema takes its defaults from the same constants.
  */
 
-/** Folder of the user files in a bucket. The service's local mode uses `data/` instead (see its config). */
+// The library: where the files are and what they may be.
+
+/** Folder of the user files in a bucket. The service's local mode uses `DEFAULT_LOCAL_SOURCE_PREFIX`. */
 export const DEFAULT_SOURCE_PREFIX = 'source_data/';
 /** Where the exported table is written. */
 export const DEFAULT_OUTPUT_KEY = 'processed_data/output.csv';
@@ -11,21 +13,61 @@ export const DEFAULT_OUTPUT_KEY = 'processed_data/output.csv';
 export const DEFAULT_IMAGE_EXTENSIONS: readonly string[] = ['png', 'jpg', 'jpeg'];
 /** Parallel CSV downloads during a sync, and keep-alive sockets to an S3 endpoint. */
 export const DEFAULT_CONCURRENCY = 16;
-/** S3 region; set explicitly so the client never asks the server. */
-export const DEFAULT_REGION = 'us-east-1';
 /** Largest user CSV accepted, in bytes (a user file is about 60 bytes). */
 export const DEFAULT_MAX_CSV_BYTES = 1_048_576;
+/** How far back a birth date may lie, in years. */
+export const DEFAULT_MAX_AGE_YEARS = 150;
 /** A sync still running after this long is cancelled. */
 export const DEFAULT_SYNC_TIMEOUT_MS = 120_000;
 /** Time zone in which ages are counted. */
 export const DEFAULT_TIME_ZONE = 'UTC';
+/** Neutralise spreadsheet formulas in CSV text cells. */
+export const DEFAULT_ESCAPE_FORMULAS = true;
+
+// Keeping the table current (`start()`).
+
 /** Full listings while a change stream is live, to repair lost events. */
 export const DEFAULT_RECONCILE_INTERVAL_MS = 60_000;
 /** Oldest the table may get when the store has no change stream: a background sync runs this often. */
 export const DEFAULT_MAX_STALENESS_MS = 5_000;
 /** Where the cache snapshot for warm restarts is kept, in the store itself. */
 export const DEFAULT_SNAPSHOT_KEY = 'processed_data/.snapshot/cache.v1.json.gz';
-/** Before the first load, the service's reads wait this long for it. */
-export const DEFAULT_READY_TIMEOUT_MS = 10_000;
+/** Snapshots are written at most this often, and only after changes. */
+export const DEFAULT_SNAPSHOT_INTERVAL_MS = 10_000;
+
+// Stores.
+
+/** S3 region; set explicitly so the client never asks the server. */
+export const DEFAULT_REGION = 'us-east-1';
 /** Deadline of each S3 request for connecting, the first byte and every pause between bytes. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Extra attempts of an S3 request after a socket error, a timeout or a 5xx. */
+export const DEFAULT_STORE_RETRIES = 3;
+/** Delay before the first retry of an S3 request; doubles each time. */
+export const DEFAULT_RETRY_BASE_DELAY_MS = 100;
+
+// Queries.
+
+/** Rows per page when a request gives a cursor but no limit. */
+export const DEFAULT_PAGE_ROWS = 1_000;
+
+// The service.
+
+/** Address the service listens on. */
+export const DEFAULT_HOST = '0.0.0.0';
+/** HTTP port of the service. */
+export const DEFAULT_PORT = 8080;
+/** The service's bucket on S3/MinIO. */
+export const DEFAULT_BUCKET = 'datalake';
+/** Local mode: the folder that plays the bucket. */
+export const DEFAULT_LOCAL_ROOT = '.';
+/** Local mode serves the repository's own demo folder out of the box. */
+export const DEFAULT_LOCAL_SOURCE_PREFIX = 'data/';
+/** Schedule of the export (node-cron, UTC): every minute. */
+export const DEFAULT_OUTPUT_CRON = '* * * * *';
+/** Before the first load, the service's reads wait this long for it. */
+export const DEFAULT_READY_TIMEOUT_MS = 10_000;
+/** Export even when some CSVs could not be downloaded. */
+export const DEFAULT_ALLOW_INCOMPLETE_EXPORT = false;
+/** The service's log level. */
+export const DEFAULT_LOG_LEVEL = 'info';

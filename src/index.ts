@@ -1,20 +1,31 @@
 // The library: sync a store into an in-memory table, query it, export it. The HTTP service is a
-// separate entry point, `user-data-transformer/service`.
+// separate entry point, `user-data-transformer/service`, built on exactly this API.
 export { UserDataTransformer } from './UserDataTransformer.js';
-export type { UserDataTransformerOptions, QueryOptions, FreshnessResult, LastSync } from './UserDataTransformer.js';
-export { DEFAULT_COLUMNS, SYNC_REPORT_SCHEMA, SYNC_FAILURE_SCHEMA } from './model.js';
-export type { UserRow, UserFilters, SyncReport, SyncFailure, SyncProgress } from './model.js';
-export { DEFAULT_CONCURRENCY, DEFAULT_IMAGE_EXTENSIONS, DEFAULT_OUTPUT_KEY, DEFAULT_REGION, DEFAULT_SOURCE_PREFIX } from './defaults.js';
-export { DEFAULT_REQUEST_TIMEOUT_MS } from './defaults.js';
-export type { ObjectStore, ObjectInfo, GetOptions, ListOptions } from './storage/ObjectStore.js';
-export { createLocalStore, type LocalStoreOptions } from './storage/LocalStore.js';
-export { createMinioStore, type MinioStoreOptions } from './storage/MinioStore.js';
-export { ageInYears, utcDateKey } from './query/age.js';
-export { validateFilters } from './query/filters.js';
+export type { UserDataTransformerOptions, TransformerSettings, QueryOptions, FreshnessResult, LastSync, SyncOptions } from './UserDataTransformer.js';
+export type { RefreshOptions, RefreshStatus, RefreshObserver } from './sync/refreshOptions.js';
+export type { ChangeSummary } from './sync/changes.js';
+export { USER_ROW_SCHEMA, DEFAULT_COLUMNS, CSV_COLUMNS, SYNC_REPORT_SCHEMA, SYNC_FAILURE_SCHEMA } from './model.js';
+export type { UserRow, BaseColumn, CsvColumn, UserFilters, SyncReport, SyncFailure, SyncProgress } from './model.js';
+export * from './defaults.js';
+export type { ObjectStore, ObjectInfo, GetOptions, ListOptions, ChangeEvent, WatchHandlers, Watcher } from './storage/ObjectStore.js';
+export { createLocalStore, type LocalStoreOptions } from './storage/local/LocalStore.js';
+export { createMinioStore, type MinioStoreOptions } from './storage/s3/MinioStore.js';
+export { ageInYears, checkTimeZone, utcDateKey } from './query/age.js';
+export { validateFilters, isUnfiltered, type FilterNames } from './query/filters.js';
 export { naturalCompare } from './query/naturalCompare.js';
 export type { UserTable } from './query/table.js';
 export { MAX_PAGE_ROWS, type Page, type PageOptions } from './query/page.js';
 export { parseUserCsv, type ParseResult, type ParsedUser } from './parse/userCsv.js';
-export type { CsvOptions } from './format/csv.js';
+export { encodeCsv, type CsvOptions, type CsvEncoding } from './format/csv.js';
+export { rowJson } from './format/json.js';
 export type { DataFrame } from './format/dataframe.js';
-export { UdtError, InvalidInputError, OptionError, StoreUnavailableError, IntegrityError, ObjectRejectedError, MissingPeerError } from './errors.js';
+export {
+  UdtError,
+  InvalidInputError,
+  OptionError,
+  StoreUnavailableError,
+  IntegrityError,
+  ObjectRejectedError,
+  MissingPeerError,
+  describeError,
+} from './errors.js';

@@ -1,22 +1,31 @@
 import { z } from 'zod';
 
-/** One user as the table holds it. */
-export interface UserRow {
-  /** The CSV file name without its extension, e.g. `1001` for `source_data/1001.csv`. */
-  readonly user_id: string;
-  readonly first_name: string;
-  readonly last_name: string;
-  /** Birth date, milliseconds since 1970-01-01T00:00:00Z. */
-  readonly birthts: number;
-  /** Key of the user's image in the store, or `null` when there is none. */
-  readonly img_path: string | null;
-  /** Columns beyond the three required ones, by header name (trimmed). */
-  readonly extra: Readonly<Record<string, string>>;
-}
+/**
+ * One user as every answer shows it: the single definition of the row's columns, their order,
+ * types and meaning. The TypeScript row type, the default columns of every export, the JSON and
+ * CSV encoders, the snapshot and the OpenAPI document all derive from it.
+ */
+export const USER_ROW_SCHEMA = z.object({
+  user_id: z.string().describe('file name of the user CSV without .csv, e.g. 1001 for source_data/1001.csv'),
+  first_name: z.string().describe('from the CSV, trimmed'),
+  last_name: z.string().describe('from the CSV, trimmed'),
+  birthts: z.number().int().describe('birth date, ms since 1970-01-01 UTC'),
+  img_path: z.string().nullable().describe("key of the user's image in the store, null without one"),
+});
 
-/** The columns every export has unless the caller picks others. */
-export const DEFAULT_COLUMNS = ['user_id', 'first_name', 'last_name', 'birthts', 'img_path'] as const;
+/** The columns every export has unless the caller picks others, in order. */
+export const DEFAULT_COLUMNS = USER_ROW_SCHEMA.keyof().options;
 export type BaseColumn = (typeof DEFAULT_COLUMNS)[number];
+
+/** The columns a user CSV provides; `user_id` comes from its key and `img_path` from the listing. */
+export const CSV_COLUMNS = ['first_name', 'last_name', 'birthts'] as const satisfies readonly BaseColumn[];
+export type CsvColumn = (typeof CSV_COLUMNS)[number];
+
+/** One user as the table holds it: the columns above, plus the CSV's extra columns. */
+export type UserRow = Readonly<z.infer<typeof USER_ROW_SCHEMA>> & {
+  /** Columns beyond the required ones, by header name (trimmed). */
+  readonly extra: Readonly<Record<string, string>>;
+};
 
 /** A file the last sync could not use, and why. */
 export const SYNC_FAILURE_SCHEMA = z.object({

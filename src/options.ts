@@ -1,5 +1,7 @@
 import {
   DEFAULT_CONCURRENCY,
+  DEFAULT_ESCAPE_FORMULAS,
+  DEFAULT_MAX_AGE_YEARS,
   DEFAULT_IMAGE_EXTENSIONS,
   DEFAULT_MAX_CSV_BYTES,
   DEFAULT_OUTPUT_KEY,
@@ -9,7 +11,6 @@ import {
 } from './defaults.js';
 import { OptionError, requiredOption } from './errors.js';
 import type { SyncReport } from './model.js';
-import { DEFAULT_MAX_AGE_YEARS } from './parse/birthDate.js';
 import { checkTimeZone, dateKeyIn, type DateKeyFn } from './query/age.js';
 import type { ObjectStore } from './storage/ObjectStore.js';
 
@@ -45,11 +46,13 @@ export interface UserDataTransformerOptions {
   onSyncFailed?: (error: unknown) => void;
 }
 
-export interface ResolvedOptions extends Required<Omit<UserDataTransformerOptions, 'onSync' | 'onSyncFailed'>> {
-  onSync: (report: SyncReport) => void;
-  onSyncFailed: (error: unknown) => void;
-  imageExtensionSet: ReadonlySet<string>;
-  dateKey: DateKeyFn;
+/** The options as a transformer uses them: every default applied (its public `options`). */
+export type TransformerSettings = Readonly<Required<UserDataTransformerOptions>>;
+
+/** The settings plus what the modules below the facade derive from them once. Internal. */
+export interface ResolvedOptions extends TransformerSettings {
+  readonly imageExtensionSet: ReadonlySet<string>;
+  readonly dateKey: DateKeyFn;
 }
 
 /** Every default applied in one place, and every option checked with a message that names it. */
@@ -65,7 +68,7 @@ export function resolveOptions(options: UserDataTransformerOptions): ResolvedOpt
     maxCsvBytes: options.maxCsvBytes ?? DEFAULT_MAX_CSV_BYTES,
     maxAgeYears: options.maxAgeYears ?? DEFAULT_MAX_AGE_YEARS,
     syncTimeoutMs: options.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS,
-    escapeFormulas: options.escapeFormulas ?? true,
+    escapeFormulas: options.escapeFormulas ?? DEFAULT_ESCAPE_FORMULAS,
     outputKey: options.outputKey ?? DEFAULT_OUTPUT_KEY,
     onSync: options.onSync ?? (() => undefined),
     onSyncFailed: options.onSyncFailed ?? (() => undefined),

@@ -1,4 +1,4 @@
-import { UdtError } from '../errors.js';
+import { UdtError } from '../index.js';
 
 /** The command line was wrong: the tool prints the message and the command's help, and exits with 2. */
 export class UsageError extends UdtError {

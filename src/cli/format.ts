@@ -1,4 +1,4 @@
-import type { SyncReport } from '../model.js';
+import type { SyncReport } from '../index.js';
 
 /** What a sync did, for people: one line of counts, then every unusable file with its reason. */
 export function syncSummary(report: SyncReport, source: string): string {

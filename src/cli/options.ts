@@ -1,10 +1,9 @@
 import { Option, type Command } from 'commander';
-import { DEFAULT_CONCURRENCY, DEFAULT_REGION } from '../defaults.js';
-import { InvalidInputError } from '../errors.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_REGION, InvalidInputError } from '../index.js';
 import { UsageError } from './errors.js';
 import type { SessionOptions } from './session.js';
 import { parseSource, type SourceFlags, type SourceSpec } from './source.js';
-import { wholeNumber, type FilterFlags } from './usage.js';
+import { wholeNumber, type FilterFlags } from '../converters/flags.js';
 
 /** The highest `--concurrency`, as for the service's SYNC_CONCURRENCY. */
 const MAX_CONCURRENCY = 256;

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../util/packageVersion.js';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { describeError } from '../errors.js';
+import { describeError } from '../index.js';
 import { registerExport } from './commands/export.js';
 import { registerQuery } from './commands/query.js';
 import { registerServe } from './commands/serve.js';
@@ -14,11 +14,6 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 const NAMES = ['udt', 'user-data-transformer'];
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-  return pkg.version ?? '0.0.0';
-}
 
 /** The tool under the name it was started by (`udt` or `user-data-transformer`), with every command. */
 export function createProgram(invokedAs: string | undefined): Command {

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { SyncProgress, SyncReport } from '../model.js';
+import type { SyncProgress, SyncReport } from '../index.js';
 
 /** `bar`: a redrawn bar on a terminal; `lines`: one line now and then, for logs; `off`: nothing. */
 export type ProgressMode = 'bar' | 'lines' | 'off';

@@ -1,7 +1,4 @@
-import { describeError } from '../errors.js';
-import type { SyncReport } from '../model.js';
-import type { ObjectStore } from '../storage/ObjectStore.js';
-import { UserDataTransformer } from '../UserDataTransformer.js';
+import { describeError, UserDataTransformer, type ObjectStore, type SyncReport } from '../index.js';
 import { RuntimeFailure } from './errors.js';
 import { createReporter, progressMode } from './progress.js';
 import { openStore, type SourceSpec } from './source.js';

@@ -1,6 +1,4 @@
-import { createLocalStore } from '../storage/LocalStore.js';
-import { createMinioStore } from '../storage/MinioStore.js';
-import type { ObjectStore } from '../storage/ObjectStore.js';
+import { createLocalStore, createMinioStore, type ObjectStore } from '../index.js';
 import { UsageError } from './errors.js';
 
 /** The source flags as commander hands them over (credentials may come from the environment). */

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors.js';
-import { DEFAULT_COLUMNS, type UserRow } from '../model.js';
+import { DEFAULT_COLUMNS, type BaseColumn, type UserRow } from '../model.js';
 
 const BASE = new Set<string>(DEFAULT_COLUMNS);
 
@@ -19,20 +19,7 @@ export function resolveColumns(columns: readonly string[] | undefined, rows: rea
 
 /** One cell of a row: base fields by name, anything else from the extra columns (`null` if absent). */
 export function cell(row: UserRow, column: string): string | number | null {
-  switch (column) {
-    case 'user_id':
-      return row.user_id;
-    case 'first_name':
-      return row.first_name;
-    case 'last_name':
-      return row.last_name;
-    case 'birthts':
-      return row.birthts;
-    case 'img_path':
-      return row.img_path;
-    default:
-      return row.extra[column] ?? null;
-  }
+  return BASE.has(column) ? row[column as BaseColumn] : (row.extra[column] ?? null);
 }
 
 /** A plain object with just the chosen columns, in order. */

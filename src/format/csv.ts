@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../errors.js';
 import type { UserRow } from '../model.js';
 import { cell } from './columns.js';
-import { runToEnd, type Steps } from '../query/steps.js';
+import { runToEnd, type Steps } from '../util/steps.js';
 
 export interface CsvOptions {
   /** Field separator, one character. Default `,`. */
@@ -16,6 +16,9 @@ export interface CsvOptions {
   escapeFormulas?: boolean;
 }
 
+/** Options of the encoder itself: every caller says whether formulas are escaped (no silent default). */
+export type CsvEncoding = CsvOptions & { escapeFormulas: boolean };
+
 /** First characters that make a spreadsheet read a cell as a formula. */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
@@ -27,12 +30,12 @@ const ROWS_PER_STEP = 2048;
  * or trailing white space (which many readers would otherwise trim); quotes inside are doubled.
  * `null` (a user with no image) is an empty cell.
  */
-export function toCsv(rows: readonly UserRow[], columns: readonly string[], options: CsvOptions = {}): string {
+export function encodeCsv(rows: readonly UserRow[], columns: readonly string[], options: CsvEncoding): string {
   return runToEnd(csvChunks(rows, columns, options)).join('');
 }
 
 /** The same text as UTF-8 bytes, encoded a chunk per step (see `csvChunks`). */
-export function* csvBytes(rows: readonly UserRow[], columns: readonly string[], options: CsvOptions = {}): Steps<Buffer> {
+export function* csvBytes(rows: readonly UserRow[], columns: readonly string[], options: CsvEncoding): Steps<Buffer> {
   const buffers: Buffer[] = [];
   for (const chunk of yield* csvChunks(rows, columns, options)) {
     buffers.push(Buffer.from(chunk));
@@ -42,17 +45,17 @@ export function* csvBytes(rows: readonly UserRow[], columns: readonly string[], 
 }
 
 /**
- * `toCsv`'s text in chunks of `ROWS_PER_STEP` lines, each ending with a line break, as steps: one
+ * `encodeCsv`'s text in chunks of `ROWS_PER_STEP` lines, each ending with a line break, as steps: one
  * chunk per step, so an export of a million users (seconds of work) can let requests in between
  * (see `Pacer.drive`). Joined, the chunks are the text; no step flattens all of it at once.
  */
-export function* csvChunks(rows: readonly UserRow[], columns: readonly string[], options: CsvOptions = {}): Steps<string[]> {
+function* csvChunks(rows: readonly UserRow[], columns: readonly string[], options: CsvEncoding): Steps<string[]> {
   const delimiter = options.delimiter ?? ',';
   if (delimiter.length !== 1 || /["\r\n]/.test(delimiter)) {
     throw new InvalidInputError(`delimiter must be one character other than a quote or line break, got ${JSON.stringify(delimiter)}`);
   }
   const newline = options.newline ?? '\n';
-  const quote = quoter(delimiter, options.escapeFormulas ?? true);
+  const quote = quoter(delimiter, options.escapeFormulas);
   const chunks = [columns.map(quote).join(delimiter) + newline];
   let lines: string[] = [];
   for (const row of rows) {

@@ -1,5 +1,4 @@
-/** How far back a birth date may lie, in years, unless the caller chooses otherwise. */
-export const DEFAULT_MAX_AGE_YEARS = 150;
+import { DEFAULT_MAX_AGE_YEARS } from '../defaults.js';
 
 /**
  * The rules a birth date obeys that depend on the clock: not in the future (to the millisecond),

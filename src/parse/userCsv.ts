@@ -1,13 +1,14 @@
 import { isUtf8 } from 'node:buffer';
 import Papa from 'papaparse';
 import { z } from 'zod';
+import { CSV_COLUMNS, type CsvColumn, type UserRow } from '../model.js';
 import { splitSimple } from './simpleCsv.js';
 
 const INTEGER = /^[+-]?\d+$/;
 /** The largest magnitude a JavaScript Date accepts. */
 const MAX_DATE_MS = 8_640_000_000_000_000;
 
-/** The fields a user CSV must provide, after trimming. */
+/** The fields a user CSV must provide (`CSV_COLUMNS`), after trimming. */
 export const USER_CSV_SCHEMA = z.object({
   first_name: z.string().min(1, 'is empty'),
   last_name: z.string().min(1, 'is empty'),
@@ -19,17 +20,14 @@ export const USER_CSV_SCHEMA = z.object({
     .refine((ms) => Math.abs(ms) <= MAX_DATE_MS, 'is outside the range of dates'),
 });
 
-export const REQUIRED_COLUMNS = ['first_name', 'last_name', 'birthts'] as const;
+/** Every CSV column has its rule, and no other field does. */
+USER_CSV_SCHEMA.shape satisfies Record<CsvColumn, z.ZodType>;
 const UTF8_BOM = '\uFEFF';
 const LINE_BREAK = /\r\n|\n|\r/;
 const EMPTY_EXTRA: Readonly<Record<string, string>> = Object.freeze({});
 
-export interface ParsedUser {
-  first_name: string;
-  last_name: string;
-  birthts: number;
-  extra: Readonly<Record<string, string>>;
-}
+/** What one user CSV says: the CSV's columns of the row, and its extra columns. */
+export type ParsedUser = Pick<UserRow, CsvColumn | 'extra'>;
 
 export type ParseResult = { ok: true; user: ParsedUser } | { ok: false; reason: string };
 
@@ -108,11 +106,11 @@ function parseWith(text: string, delimiter: string): ParseResult {
 }
 
 function checkHeader(header: readonly string[]): string | null {
-  const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
+  const missing = CSV_COLUMNS.filter((c) => !header.includes(c));
   if (missing.length > 0) return `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the header has ${header.length})`;
   const duplicate = header.find((h, i) => header.indexOf(h) !== i);
   if (duplicate !== undefined)
-    return `column ${REQUIRED_COLUMNS.includes(duplicate as never) ? duplicate : `#${header.indexOf(duplicate) + 1}`} appears twice in the header`;
+    return `column ${CSV_COLUMNS.includes(duplicate as never) ? duplicate : `#${header.indexOf(duplicate) + 1}`} appears twice in the header`;
   if (header.includes('')) return 'the header has a column with no name';
   return null;
 }
@@ -158,11 +156,11 @@ function cellOf(header: readonly string[], row: string[], column: string): strin
 }
 
 function extraColumns(header: readonly string[], row: string[]): Readonly<Record<string, string>> {
-  if (header.length === REQUIRED_COLUMNS.length) return EMPTY_EXTRA;
+  if (header.length === CSV_COLUMNS.length) return EMPTY_EXTRA;
   // Null prototype: a column named `__proto__` is data like any other.
   const extra = Object.create(null) as Record<string, string>;
   header.forEach((name, i) => {
-    if (!(REQUIRED_COLUMNS as readonly string[]).includes(name)) extra[name] = row[i] ?? '';
+    if (!(CSV_COLUMNS as readonly string[]).includes(name)) extra[name] = row[i] ?? '';
   });
   return extra;
 }

@@ -1,6 +1,6 @@
 import { birthKeyRange, yearsBetweenKeys } from './age.js';
 import { positionSteps } from './positions.js';
-import { ITEMS_PER_STEP, runToEnd, type Steps } from './steps.js';
+import { ITEMS_PER_STEP, runToEnd, type Steps } from '../util/steps.js';
 
 /**
  * Table positions sorted by birth date. An age filter is a range of birth dates, so it becomes two

@@ -1,9 +1,9 @@
 import type { UserRow } from '../model.js';
-import type { CacheEntry } from '../sync/entries.js';
+import type { CacheEntry } from '../cache/entries.js';
 import { birthIndexSteps } from './birthIndex.js';
 import { naturalCompare } from './naturalCompare.js';
 import { positionSteps } from './positions.js';
-import { ITEMS_PER_STEP, runToEnd, type Steps } from './steps.js';
+import { ITEMS_PER_STEP, type Steps } from '../util/steps.js';
 import type { UserTable } from './table.js';
 
 /** A user id written as a plain decimal integer, which `naturalCompare` orders by numeric value. */
@@ -11,11 +11,6 @@ const PLAIN_INTEGER = /^(?:0|[1-9]\d{0,14})$/;
 
 /** The cache entries behind each table's rows, in row order: what the next build starts from. */
 const SOURCES = new WeakMap<UserTable, readonly CacheEntry[]>();
-
-/** Builds the table from cache entries in one go (see `tableBuild`). */
-export function buildTable(entries: ReadonlyMap<string, CacheEntry>, previous: UserTable): UserTable {
-  return runToEnd(tableBuild(entries, previous));
-}
 
 /**
  * Builds the table from cache entries, as steps: it yields every few thousand users, so a caller

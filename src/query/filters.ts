@@ -2,25 +2,33 @@ import { InvalidInputError } from '../errors.js';
 import type { UserFilters } from '../model.js';
 
 /**
- * The rules every filter obeys, in one place: the library checks them on every query and the HTTP
- * layer only turns strings into values and renames the fields in the message. Throws
- * `InvalidInputError` whose `field` names the bad filter.
+ * What the caller calls each filter, for messages: the HTTP API says `min_age`, the command line
+ * `--min-age`. Filters not named are called by their library names.
  */
-export function validateFilters(filters: UserFilters): void {
+export type FilterNames = Partial<Readonly<Record<keyof UserFilters, string>>>;
+
+/**
+ * The rules every filter obeys, in one place: the library checks them on every query, and the HTTP
+ * API and the command line check their parsed input with them, in their own names. Throws
+ * `InvalidInputError` whose `field` and message use those names.
+ */
+export function validateFilters(filters: UserFilters, names: FilterNames = {}): void {
+  const name = (field: keyof UserFilters) => names[field] ?? field;
+  const fail = (field: keyof UserFilters, message: string) => new InvalidInputError(message, { code: 'invalid_parameter', field: name(field) });
   for (const field of ['minAge', 'maxAge'] as const) {
     const value = filters[field];
     if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
-      throw new InvalidInputError(`${field} must be a non-negative integer such as 30, got ${String(value)}`, { field });
+      throw fail(field, `${name(field)} must be a non-negative integer such as 30, got ${String(value)}`);
     }
   }
   if (filters.minAge !== undefined && filters.maxAge !== undefined && filters.minAge > filters.maxAge) {
-    throw new InvalidInputError(`minAge (${filters.minAge}) must not be greater than maxAge (${filters.maxAge})`, { field: 'minAge' });
+    throw fail('minAge', `${name('minAge')} (${filters.minAge}) must not be greater than ${name('maxAge')} (${filters.maxAge})`);
   }
   if (filters.imageExists !== undefined && typeof filters.imageExists !== 'boolean') {
-    throw new InvalidInputError(`imageExists must be true or false, got ${String(filters.imageExists)}`, { field: 'imageExists' });
+    throw fail('imageExists', `${name('imageExists')} must be true or false, got ${String(filters.imageExists)}`);
   }
   if (filters.where !== undefined && typeof filters.where !== 'function') {
-    throw new InvalidInputError('where must be a function of a row', { field: 'where' });
+    throw fail('where', `${name('where')} must be a function of a row`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { ITEMS_PER_STEP, runToEnd, type Steps } from './steps.js';
+import { ITEMS_PER_STEP, runToEnd, type Steps } from '../util/steps.js';
 
 /** Bits of the key sorted per pass of the radix sort. */
 const DIGIT_BITS = 16;

@@ -3,8 +3,6 @@ import { ageCounts, ageTotals, buildBirthIndex, keyRange, type BirthIndex } from
 import type { UserFilters, UserRow } from '../model.js';
 import { validateFilters } from './filters.js';
 
-export { buildTable, tableBuild } from './build.js';
-
 /**
  * An immutable, query-ready view of the cache: rows in `user_id` order with their birth dates and
  * image flags in parallel typed arrays, so the ready-made filters scan numbers, not objects.

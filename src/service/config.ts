@@ -1,11 +1,7 @@
-import { DEFAULT_OUTPUT_KEY, DEFAULT_SNAPSHOT_KEY, DEFAULT_SOURCE_PREFIX } from '../defaults.js';
-import { UdtError } from '../errors.js';
+import { DEFAULT_LOCAL_SOURCE_PREFIX, DEFAULT_OUTPUT_KEY, DEFAULT_SNAPSHOT_KEY, DEFAULT_SOURCE_PREFIX, UdtError } from '../index.js';
 import { ENV_SCHEMA, type Env } from './env.js';
 
 export { ENV_SCHEMA, ENV_VARIABLES, type Env } from './env.js';
-
-/** Local mode serves the repository's own demo folder out of the box. */
-const LOCAL_SOURCE_PREFIX = 'data/';
 
 export interface Config {
   host: string;
@@ -114,7 +110,7 @@ function crossChecks(source: Record<string, string | undefined>): { name: string
 
 /** The source prefix, as a folder: `data` means `data/`, since user files are named by folder. */
 function sourcePrefix(env: { MINIO_ENDPOINT?: string; SOURCE_PREFIX?: string }): string {
-  const raw = env.SOURCE_PREFIX ?? (env.MINIO_ENDPOINT ? DEFAULT_SOURCE_PREFIX : LOCAL_SOURCE_PREFIX);
+  const raw = env.SOURCE_PREFIX ?? (env.MINIO_ENDPOINT ? DEFAULT_SOURCE_PREFIX : DEFAULT_LOCAL_SOURCE_PREFIX);
   return raw === '' || raw.endsWith('/') ? raw : `${raw}/`;
 }
 

@@ -3,7 +3,7 @@ import querystring from 'node:querystring';
 import type { Duplex } from 'node:stream';
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
-import { UdtError } from '../errors.js';
+import { UdtError } from '../index.js';
 
 /** A query string longer than this is refused (414), before anything parses it. */
 export const MAX_QUERY_BYTES = 8_192;

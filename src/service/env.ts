@@ -1,20 +1,30 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import {
+  checkTimeZone,
+  DEFAULT_ALLOW_INCOMPLETE_EXPORT,
+  DEFAULT_BUCKET,
   DEFAULT_CONCURRENCY,
+  DEFAULT_ESCAPE_FORMULAS,
+  DEFAULT_HOST,
+  DEFAULT_LOCAL_ROOT,
+  DEFAULT_LOCAL_SOURCE_PREFIX,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_MAX_AGE_YEARS,
   DEFAULT_MAX_CSV_BYTES,
   DEFAULT_MAX_STALENESS_MS,
+  DEFAULT_OUTPUT_CRON,
   DEFAULT_OUTPUT_KEY,
+  DEFAULT_PORT,
   DEFAULT_READY_TIMEOUT_MS,
   DEFAULT_RECONCILE_INTERVAL_MS,
   DEFAULT_REGION,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_SNAPSHOT_KEY,
   DEFAULT_SOURCE_PREFIX,
   DEFAULT_SYNC_TIMEOUT_MS,
   DEFAULT_TIME_ZONE,
-} from '../defaults.js';
-import { DEFAULT_MAX_AGE_YEARS } from '../parse/birthDate.js';
-import { checkTimeZone } from '../query/age.js';
+} from '../index.js';
 
 /** Empty variables (`API_KEY=` in an .env file) count as unset. */
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
@@ -37,21 +47,23 @@ const DAY_MS = 86_400_000;
 
 /** Every environment variable the service reads: the single source for parsing and the docs. */
 export const ENV_SCHEMA = z.object({
-  HOST: withDefault('0.0.0.0').describe('address to listen on, e.g. 127.0.0.1 for this machine only'),
-  PORT: integer(8080, 0, 65_535).describe('HTTP port'),
+  HOST: withDefault(DEFAULT_HOST).describe('address to listen on, e.g. 127.0.0.1 for this machine only'),
+  PORT: integer(DEFAULT_PORT, 0, 65_535).describe('HTTP port'),
   MINIO_ENDPOINT: optionalString
     .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://localhost:9000' }).optional())
     .describe('S3/MinIO endpoint URL; unset means the local folder store'),
   MINIO_ACCESS_KEY: optionalString.describe('access key, required with MINIO_ENDPOINT'),
   MINIO_SECRET_KEY: optionalString.describe('secret key, required with MINIO_ENDPOINT'),
-  MINIO_BUCKET: withDefault('datalake').describe('bucket'),
+  MINIO_BUCKET: withDefault(DEFAULT_BUCKET).describe('bucket'),
   MINIO_REGION: withDefault(DEFAULT_REGION).describe('region'),
-  LOCAL_ROOT: withDefault('.').describe('local mode: the folder that plays the bucket'),
-  SOURCE_PREFIX: optionalString.describe(`folder of the user files: ${DEFAULT_SOURCE_PREFIX} with MinIO, data/ in local mode; a trailing / is implied`),
+  LOCAL_ROOT: withDefault(DEFAULT_LOCAL_ROOT).describe('local mode: the folder that plays the bucket'),
+  SOURCE_PREFIX: optionalString.describe(
+    `folder of the user files: ${DEFAULT_SOURCE_PREFIX} with MinIO, ${DEFAULT_LOCAL_SOURCE_PREFIX} in local mode; a trailing / is implied`,
+  ),
   OUTPUT_KEY: key(DEFAULT_OUTPUT_KEY)
     .refine((v) => v !== 'off', 'must be a key')
     .describe('where the export is written'),
-  OUTPUT_CRON: withDefault('* * * * *')
+  OUTPUT_CRON: withDefault(DEFAULT_OUTPUT_CRON)
     .refine((v) => v === 'off' || cron.validate(v), 'must be a cron expression such as "*/5 * * * *", or "off"')
     .describe('schedule of the export; "off" disables it'),
   MAX_STALENESS_MS: integer(DEFAULT_MAX_STALENESS_MS, 100, DAY_MS).describe('without change events, a background sync keeps the table at most this old'),
@@ -60,17 +72,19 @@ export const ENV_SCHEMA = z.object({
   READY_TIMEOUT_MS: integer(DEFAULT_READY_TIMEOUT_MS, 0, 600_000).describe('before the first load, reads wait this long, then answer 503 not_ready'),
   SYNC_CONCURRENCY: integer(DEFAULT_CONCURRENCY, 1, 256).describe('parallel downloads'),
   SYNC_TIMEOUT_MS: integer(DEFAULT_SYNC_TIMEOUT_MS, 1_000, DAY_MS).describe('a sync still running after this long is cancelled'),
-  STORE_REQUEST_TIMEOUT_MS: integer(10_000, 100, 600_000).describe('S3: deadline for connect, first byte and each pause between bytes of a request'),
+  STORE_REQUEST_TIMEOUT_MS: integer(DEFAULT_REQUEST_TIMEOUT_MS, 100, 600_000).describe(
+    'S3: deadline for connect, first byte and each pause between bytes of a request',
+  ),
   MAX_CSV_BYTES: integer(DEFAULT_MAX_CSV_BYTES, 64, 1_073_741_824).describe('a larger user CSV is refused without downloading it'),
   MAX_AGE_YEARS: integer(DEFAULT_MAX_AGE_YEARS, 1, 1_000).describe('a birth date further back than this is refused'),
   AGE_TIMEZONE: withDefault(DEFAULT_TIME_ZONE)
     .refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Moscow')
     .describe('ages count calendar dates in this time zone'),
-  CSV_ESCAPE_FORMULAS: boolean(true).describe('neutralise spreadsheet formulas in CSV text cells'),
-  ALLOW_INCOMPLETE_EXPORT: boolean(false).describe('export even when some CSVs could not be downloaded'),
+  CSV_ESCAPE_FORMULAS: boolean(DEFAULT_ESCAPE_FORMULAS).describe('neutralise spreadsheet formulas in CSV text cells'),
+  ALLOW_INCOMPLETE_EXPORT: boolean(DEFAULT_ALLOW_INCOMPLETE_EXPORT).describe('export even when some CSVs could not be downloaded'),
   CORS_ORIGINS: optionalString.describe('comma-separated origins allowed by CORS, or *; unset: CORS off'),
   API_KEY: optionalString.describe('when set, POST /data requires header x-api-key'),
-  LOG_LEVEL: withDefault('info')
+  LOG_LEVEL: withDefault(DEFAULT_LOG_LEVEL)
     .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .describe('log level'),
 });

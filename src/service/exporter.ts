@@ -1,26 +1,12 @@
 import type { Logger } from 'pino';
-import { StoreUnavailableError, UdtError, describeError } from '../errors.js';
-import type { SyncReport } from '../model.js';
-import type { UserDataTransformer } from '../UserDataTransformer.js';
+import { describeError, StoreUnavailableError, UdtError, type SyncReport, type UserDataTransformer } from '../index.js';
+import { withDeadline } from '../util/async.js';
 import type { ExportResult, ExportStatus, ExportTrigger } from './schemas.js';
 
 /** A scheduled export reuses the table without listing when events confirmed it this recently. */
 const SCHEDULE_FRESH_MS = 60_000;
 /** How many missing keys an `incomplete_sync` answer lists. */
 const MISSING_KEYS_SHOWN = 100;
-
-/** Settles with `work`, or rejects with `StoreUnavailableError` once `ms` have passed (and says so to `onLate`). */
-function withDeadline<T>(work: Promise<T>, ms: number, onLate: (error: Error) => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      const error = new StoreUnavailableError(`the export did not finish within ${ms} ms; nothing was written`);
-      onLate(error);
-      reject(error);
-    }, ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
 
 /** The sync could not download every CSV, so writing now would publish a table that lacks users. */
 export class IncompleteSyncError extends UdtError {
@@ -122,7 +108,13 @@ export class Exporter {
     });
     tracked.catch(() => undefined);
     this.#current = tracked;
-    return withDeadline(work, this.#o.deadlineMs, (error) => controller.abort(error));
+    const ms = this.#o.deadlineMs;
+    return withDeadline(
+      work,
+      ms,
+      () => new StoreUnavailableError(`the export did not finish within ${ms} ms; nothing was written`),
+      (error) => controller.abort(error),
+    );
   }
 
   /**

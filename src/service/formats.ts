@@ -1,9 +1,8 @@
 import type { Request } from 'express';
-import { toCsv } from '../format/csv.js';
-import { DEFAULT_COLUMNS, type UserRow } from '../model.js';
-import type { Steps } from '../query/steps.js';
+import { DEFAULT_COLUMNS, encodeCsv, rowJson, type UserRow } from '../index.js';
+import type { Steps } from '../util/steps.js';
 import { NotAcceptableError } from './httpErrors.js';
-import type { Format } from './query.js';
+import type { Format } from '../converters/queryString.js';
 
 /** Media types of the answer formats, in order of preference when the client has none. */
 export const MEDIA_TYPES: Readonly<Record<Format, string>> = {
@@ -43,23 +42,34 @@ export interface RowEncoder {
   encode(rows: readonly UserRow[], continued: boolean): string;
 }
 
-const CSV_HEADER = toCsv([], DEFAULT_COLUMNS);
+export interface EncoderOptions {
+  /** CSV: neutralise spreadsheet formulas, as the transformer's own CSV does (its `escapeFormulas`). */
+  escapeFormulas: boolean;
+  /**
+   * Row JSON cached per row object: rows are immutable (a change replaces the object), so a
+   * repeated query joins cached strings instead of re-encoding. Bounded by the table: at most one
+   * string per row, dropped with the row.
+   */
+  jsonCache?: WeakMap<UserRow, string>;
+}
 
-/**
- * Row JSON is cached per row object: rows are immutable (a change replaces the object), so a
- * repeated query joins cached strings instead of re-encoding. Bounded by the table: at most one
- * string per row, dropped with the row.
- */
-export function encoderFor(format: Format, cache?: WeakMap<UserRow, string>): RowEncoder {
+export function encoderFor(format: Format, { escapeFormulas, jsonCache }: EncoderOptions): RowEncoder {
   const contentType = contentTypeOf(format);
   switch (format) {
     case 'json':
-      return { contentType, head: '[', tail: ']', encode: (rows, continued) => (continued && rows.length > 0 ? ',' : '') + jsonRows(rows, cache).join(',') };
+      return {
+        contentType,
+        head: '[',
+        tail: ']',
+        encode: (rows, continued) => (continued && rows.length > 0 ? ',' : '') + jsonRows(rows, jsonCache).join(','),
+      };
     case 'ndjson':
-      return { contentType, head: '', tail: '', encode: (rows) => jsonRows(rows, cache).join('\n') + (rows.length > 0 ? '\n' : '') };
-    case 'csv':
-      // The output file's columns and quoting; every chunk without the header line toCsv starts with.
-      return { contentType, head: CSV_HEADER, tail: '', encode: (rows) => toCsv(rows, DEFAULT_COLUMNS).slice(CSV_HEADER.length) };
+      return { contentType, head: '', tail: '', encode: (rows) => jsonRows(rows, jsonCache).join('\n') + (rows.length > 0 ? '\n' : '') };
+    case 'csv': {
+      // The output file's columns and quoting; every chunk without the header line the CSV starts with.
+      const header = encodeCsv([], DEFAULT_COLUMNS, { escapeFormulas });
+      return { contentType, head: header, tail: '', encode: (rows) => encodeCsv(rows, DEFAULT_COLUMNS, { escapeFormulas }).slice(header.length) };
+    }
   }
 }
 
@@ -85,20 +95,14 @@ export function* encodeAllSteps(encoder: RowEncoder, rows: readonly UserRow[]): 
   return Buffer.concat(parts);
 }
 
-/** The rows as a JSON array, with the API's columns only (extra CSV columns stay out). */
-export function serializeRows(rows: readonly UserRow[], cache?: WeakMap<UserRow, string>): string {
-  return `[${jsonRows(rows, cache).join(',')}]`;
-}
-
-/** Written field by field: no intermediate object per row, and only strings need JSON escaping. */
+/** Each row's JSON, from the cache when it has it. */
 function jsonRows(rows: readonly UserRow[], cache: WeakMap<UserRow, string> | undefined): string[] {
   const parts = new Array<string>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
     let json = cache?.get(r);
     if (json === undefined) {
-      const img = r.img_path === null ? 'null' : JSON.stringify(r.img_path);
-      json = `{"user_id":${JSON.stringify(r.user_id)},"first_name":${JSON.stringify(r.first_name)},"last_name":${JSON.stringify(r.last_name)},"birthts":${r.birthts},"img_path":${img}}`;
+      json = rowJson(r);
       cache?.set(r, json);
     }
     parts[i] = json;

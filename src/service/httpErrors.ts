@@ -1,4 +1,4 @@
-import { UdtError } from '../errors.js';
+import { UdtError } from '../index.js';
 
 /** Errors only the HTTP layer raises; the error handler in `app.ts` maps every `UdtError` to its status. */
 export class NotFoundError extends UdtError {

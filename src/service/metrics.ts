@@ -1,8 +1,6 @@
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SyncReport } from '../model.js';
-import type { RefreshObserver } from '../sync/refresher.js';
-import type { UserDataTransformer } from '../UserDataTransformer.js';
+import type { RefreshObserver, SyncReport, UserDataTransformer } from '../index.js';
 
 const PREFIX = 'udt_';
 /** Syncs take milliseconds on a warm cache and minutes cold on a big bucket. */

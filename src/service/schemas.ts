@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SYNC_REPORT_SCHEMA } from '../model.js';
+import { SYNC_REPORT_SCHEMA } from '../index.js';
 
 /**
  * Every HTTP body shape, declared once: handlers build values of the inferred types and the
@@ -7,14 +7,6 @@ import { SYNC_REPORT_SCHEMA } from '../model.js';
  * camelCase; the row fields keep the table's column names and `/stats` keeps `average_age`, the
  * names the API started with.
  */
-export const USER_SCHEMA = z.object({
-  user_id: z.string().describe('file name of the user CSV without .csv'),
-  first_name: z.string(),
-  last_name: z.string(),
-  birthts: z.number().int().describe('birth date, ms since 1970-01-01 UTC'),
-  img_path: z.string().nullable().describe('key of the image in the store, null without one'),
-});
-
 export const STATS_SCHEMA = z.object({
   average_age: z.number().nullable().describe('mean age in completed years of matching users; null when count is 0'),
   count: z.number().int().describe('number of matching users'),

@@ -1,29 +1,23 @@
-import { readFileSync } from 'node:fs';
-import type express from 'express';
 import type { Logger } from 'pino';
-import { createLocalStore } from '../storage/LocalStore.js';
-import { createMinioStore } from '../storage/MinioStore.js';
-import type { ObjectStore } from '../storage/ObjectStore.js';
-import type { RefreshObserver } from '../sync/refresher.js';
-import { UserDataTransformer } from '../UserDataTransformer.js';
-import { createApp } from './app.js';
+import { createLocalStore, createMinioStore, UserDataTransformer, type ObjectStore, type RefreshObserver } from '../index.js';
 import type { Config } from './config.js';
 import { Exporter } from './exporter.js';
 import { Metrics } from './metrics.js';
 
-export interface Service {
+/** The service's parts below its HTTP app. */
+export interface ServiceParts {
   store: ObjectStore;
   transformer: UserDataTransformer;
   exporter: Exporter;
   metrics: Metrics;
-  app: express.Express;
 }
 
 /**
- * The parts of the service, built from its configuration; nothing runs until `startRefreshing`.
- * `store` replaces the one the configuration describes (tests put a fault proxy in the way).
+ * The parts of the service below its app, built from its configuration; nothing runs until
+ * `startRefreshing`. `store` replaces the one the configuration describes (tests put a fault
+ * proxy in the way).
  */
-export function buildService(config: Config, logger: Logger, store: ObjectStore = createStore(config)): Service {
+export function buildParts(config: Config, logger: Logger, store: ObjectStore = createStore(config)): ServiceParts {
   const metrics = new Metrics();
   const transformer = new UserDataTransformer({
     store,
@@ -50,20 +44,11 @@ export function buildService(config: Config, logger: Logger, store: ObjectStore 
     deadlineMs: config.syncTimeoutMs,
     onExport: (trigger, ok, durationMs) => metrics.exportFinished(trigger, ok, durationMs),
   });
-  const app = createApp(transformer, {
-    readyTimeoutMs: config.readyTimeoutMs,
-    apiKey: config.apiKey,
-    corsOrigins: config.corsOrigins,
-    exporter,
-    logger,
-    metrics,
-    version: packageVersion(),
-  });
-  return { store, transformer, exporter, metrics, app };
+  return { store, transformer, exporter, metrics };
 }
 
 /** Starts keeping the table current, with everything it does logged and counted. */
-export function startRefreshing(service: Service, config: Config, logger: Logger): void {
+export function startRefreshing(service: ServiceParts, config: Config, logger: Logger): void {
   const counted = service.metrics.observer();
   const observer: RefreshObserver = {
     syncFailed: (error) => {
@@ -111,9 +96,4 @@ function createStore(config: Config): ObjectStore {
         requestTimeoutMs: s.requestTimeoutMs,
       })
     : createLocalStore({ root: s.root });
-}
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-  return pkg.version ?? '0.0.0';
 }

@@ -4,7 +4,7 @@ import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
 import { UdtError } from '../errors.js';
 import type { UserRow } from '../model.js';
 import type { DateKeyFn } from '../query/age.js';
-import { CacheEntry, type EntryFailure, type ImageRef, type SyncState } from '../sync/entries.js';
+import { CacheEntry, type EntryFailure, type ImageRef, type SyncState } from '../cache/entries.js';
 
 /** Bumped whenever the layout changes; a snapshot of another version is ignored, never misread. */
 export const SNAPSHOT_FORMAT = 'user-data-transformer/cache';

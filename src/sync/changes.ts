@@ -1,8 +1,9 @@
 import type { ChangeEvent, ObjectInfo } from '../storage/ObjectStore.js';
-import { CacheEntry, forgetEntry, sameSource, type ImageRef, type SyncState } from './entries.js';
+import { forgetEntry, type CacheEntry, type ImageRef, type SyncState } from '../cache/entries.js';
 import { fetchAll } from './fetch.js';
-import { classifyKey, newestFirst } from './listing.js';
-import type { SyncContext } from './sync.js';
+import { alreadyHas, classifyKey, currentKey, refuseIfOversize, userIdOf, winsOver } from './fileRules.js';
+import { newestFirst } from './listing.js';
+import type { SyncContext } from './fullSync.js';
 
 export interface ChangeSummary {
   /** CSVs downloaded. */
@@ -31,7 +32,8 @@ export async function applyChanges(state: SyncState, ctx: SyncContext, events: r
   for (const event of events) lastByKey.set(event.key, event);
   const toFetch: [string, ObjectInfo][] = [];
   for (const event of lastByKey.values()) {
-    const { kind, userId } = classifyKey(event.key, ctx.prefix, ctx.imageExtensions);
+    const kind = classifyKey(event.key, ctx.prefix, ctx.imageExtensions);
+    const userId = kind === 'other' ? '' : userIdOf(event.key, ctx.prefix);
     if (kind === 'csv' && userId !== '') {
       const object = onCsvEvent(state, ctx, userId, event, summary);
       if (object) toFetch.push([userId, object]);
@@ -55,9 +57,8 @@ export async function applyChanges(state: SyncState, ctx: SyncContext, events: r
 function onCsvEvent(state: SyncState, ctx: SyncContext, userId: string, event: ChangeEvent, summary: ChangeSummary): ObjectInfo | undefined {
   const entry = state.entries.get(userId);
   if (event.kind === 'removed') {
-    const source = entry?.row ? entry.key : entry?.failure?.source.key;
     // Another file (7.CSV beside 7.csv) may still provide the user: leave that to the next sync.
-    if (!entry || source !== event.key) return undefined;
+    if (!entry || currentKey(entry) !== event.key) return undefined;
     summary.present.push(event.key);
     if (entry.row) {
       summary.removed++;
@@ -68,18 +69,9 @@ function onCsvEvent(state: SyncState, ctx: SyncContext, userId: string, event: C
   }
   const object = event.object;
   if (!object) return undefined; // no size or etag to check or store: the next full sync takes it
-  // Of two CSVs for one user (7.csv, 7.CSV) the smaller key is the user's, as in a full sync.
-  const current = entry?.row ? entry.key : entry?.failure?.source.key;
-  if (current && current !== event.key && event.key > current) return undefined;
-  const known = entry?.failure && entry.failure.kind !== 'download' ? entry.failure.source : entry?.row && !entry.failure ? entry : undefined;
-  if (known && sameSource(known, object)) return undefined;
-  if (object.size > ctx.maxCsvBytes) {
-    const target = entry ?? new CacheEntry();
-    const reason = `the file is ${object.size} bytes, over the ${ctx.maxCsvBytes}-byte limit for a user CSV`;
-    target.failure = { kind: 'invalid', source: { key: object.key, etag: object.etag, size: object.size }, reason };
-    state.entries.set(userId, target);
-    return undefined;
-  }
+  const current = currentKey(entry);
+  if (current && current !== event.key && !winsOver(event.key, current)) return undefined;
+  if (alreadyHas(entry, object) || refuseIfOversize(state, userId, object, ctx.maxCsvBytes)) return undefined;
   return object;
 }
 

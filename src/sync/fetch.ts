@@ -4,7 +4,7 @@ import { checkBirthDate } from '../parse/birthDate.js';
 import { parseUserCsv, type ParsedUser } from '../parse/userCsv.js';
 import type { DateKeyFn } from '../query/age.js';
 import type { ObjectInfo, ObjectStore } from '../storage/ObjectStore.js';
-import { CacheEntry, ownCopy, shortReason, type Fingerprint, type SyncState } from './entries.js';
+import { CacheEntry, ownCopy, shortReason, type Fingerprint, type SyncState } from '../cache/entries.js';
 
 export interface FetchContext {
   store: ObjectStore;

@@ -1,7 +1,8 @@
 import type { SyncFailure } from '../model.js';
 import type { ObjectInfo } from '../storage/ObjectStore.js';
-import type { ImageRef } from './entries.js';
-import { Pacer } from './pacer.js';
+import type { ImageRef } from '../cache/entries.js';
+import { classifyKey, userIdOf, winsOver } from './fileRules.js';
+import type { Pacer } from '../util/pacer.js';
 
 /**
  * The CSV of each user id, in listing order. Kept as two arrays: a million users would otherwise
@@ -33,9 +34,8 @@ export class UserCsvs {
       this.objects.push(object);
       return;
     }
-    // The smaller key wins whatever order the listing came in.
     const existing = this.objects[at]!;
-    const [kept, dropped] = object.key < existing.key ? [object, existing] : [existing, object];
+    const [kept, dropped] = winsOver(object.key, existing.key) ? [object, existing] : [existing, object];
     this.objects[at] = kept;
     failures.push({ key: dropped.key, reason: `user id ${userId} is already provided by ${kept.key}` });
   }
@@ -97,65 +97,23 @@ export class ListingClassifier {
   }
 
   #addOne(object: ObjectInfo): void {
-    const { prefix } = this;
     const key = object.key;
-    const dot = key.lastIndexOf('.');
     this.count++;
-    // Only names directly under the prefix, with an extension.
-    if (dot < prefix.length || !key.startsWith(prefix) || key.indexOf('/', prefix.length) >= 0) {
+    const kind = classifyKey(key, this.prefix, this.imageExtensions);
+    if (kind === 'other') {
       this.#ignored++;
-    } else if (isCsvExtension(key, dot)) {
-      const userId = key.slice(prefix.length, dot);
+      return;
+    }
+    const userId = userIdOf(key, this.prefix);
+    if (kind === 'csv') {
       if (userId === '') this.#failures.push({ key, reason: 'the file name has no user id before .csv' });
       else this.#csvs.add(userId, object, key.endsWith('.csv'), this.#failures);
-    } else if (this.imageExtensions.has(key.slice(dot + 1).toLowerCase())) {
-      const userId = key.slice(prefix.length, dot);
-      const existing = this.#images.get(userId);
-      if (existing) addImage(this.#multiImages, userId, existing, object);
-      if (!existing || isNewer(object, existing)) this.#images.set(userId, object);
-    } else {
-      this.#ignored++;
+      return;
     }
+    const existing = this.#images.get(userId);
+    if (existing) addImage(this.#multiImages, userId, existing, object);
+    if (!existing || isNewer(object, existing)) this.#images.set(userId, object);
   }
-}
-
-/** Sorts a whole listing at once: see `ListingClassifier`. */
-export async function classifyListing(
-  objects: readonly ObjectInfo[],
-  prefix: string,
-  imageExtensions: ReadonlySet<string>,
-  pacer = new Pacer(),
-): Promise<ClassifiedListing> {
-  const classifier = new ListingClassifier(prefix, imageExtensions);
-  await classifier.addPaced(objects, pacer);
-  return classifier.finish();
-}
-
-/**
- * Whether the key ends in `.csv` in any case, without cutting and lower-casing its extension: this
- * runs once per listed object. `| 0x20` lower-cases an ASCII letter, and only `C`/`c`, `S`/`s` and
- * `V`/`v` map to the letters compared.
- */
-function isCsvExtension(key: string, dot: number): boolean {
-  return (
-    key.length - dot === 4 &&
-    (key.charCodeAt(dot + 1) | 0x20) === 0x63 &&
-    (key.charCodeAt(dot + 2) | 0x20) === 0x73 &&
-    (key.charCodeAt(dot + 3) | 0x20) === 0x76
-  );
-}
-
-/**
- * What a key is under the prefix: a user's CSV, a user's image, or something else (other
- * extensions, keys in sub-folders). The user id is the file name without its extension.
- */
-export function classifyKey(key: string, prefix: string, imageExtensions: ReadonlySet<string>): { kind: 'csv' | 'image' | 'other'; userId: string } {
-  const name = key.slice(prefix.length);
-  const dot = name.lastIndexOf('.');
-  if (!key.startsWith(prefix) || name.includes('/') || dot < 0) return { kind: 'other', userId: '' };
-  const userId = name.slice(0, dot);
-  const extension = name.slice(dot + 1).toLowerCase();
-  return { kind: extension === 'csv' ? 'csv' : imageExtensions.has(extension) ? 'image' : 'other', userId };
 }
 
 function addImage(multi: Map<string, ImageRef[]>, userId: string, first: ObjectInfo, next: ObjectInfo): void {

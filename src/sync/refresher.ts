@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_STALENESS_MS, DEFAULT_RECONCILE_INTERVAL_MS } from '../defaults.js';
+import { DEFAULT_MAX_STALENESS_MS, DEFAULT_RECONCILE_INTERVAL_MS, DEFAULT_SNAPSHOT_INTERVAL_MS } from '../defaults.js';
 import type { ResolvedOptions } from '../options.js';
 import type { ChangeEvent, Watcher } from '../storage/ObjectStore.js';
 import { ChangeBatcher } from './batcher.js';
@@ -42,7 +42,7 @@ export class Refresher {
       reconcileIntervalMs: options.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS,
       watch: options.watch ?? true,
       snapshotKey: options.snapshotKey ?? null,
-      snapshotIntervalMs: options.snapshotIntervalMs ?? 10_000,
+      snapshotIntervalMs: options.snapshotIntervalMs ?? DEFAULT_SNAPSHOT_INTERVAL_MS,
       observer: options.observer ?? {},
     };
     this.#report = safeObserver(this.#o.observer);

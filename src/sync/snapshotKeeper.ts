@@ -1,7 +1,7 @@
 import { describeError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { decodeSnapshot, encodeSnapshot, type SnapshotScope } from '../snapshot/codec.js';
-import { raceAbort } from '../storage/retry.js';
+import { raceAbort } from '../util/async.js';
 import type { RefreshObserver, RefreshOptions } from './refreshOptions.js';
 import type { Syncer } from './syncer.js';
 

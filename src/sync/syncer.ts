@@ -1,13 +1,14 @@
 import { setMaxListeners } from 'node:events';
 import { StoreUnavailableError, describeError } from '../errors.js';
 import type { SyncProgress, SyncReport } from '../model.js';
-import { EMPTY_TABLE, tableBuild, type UserTable } from '../query/table.js';
-import { Pacer } from './pacer.js';
+import { tableBuild } from '../query/build.js';
+import { EMPTY_TABLE, type UserTable } from '../query/table.js';
+import { Pacer } from '../util/pacer.js';
 import type { ChangeEvent } from '../storage/ObjectStore.js';
 import { applyChanges, type ChangeSummary } from './changes.js';
-import type { SyncState } from './entries.js';
-import { raceAbort } from '../storage/retry.js';
-import { runSync, type SyncContext } from './sync.js';
+import type { SyncState } from '../cache/entries.js';
+import { raceAbort } from '../util/async.js';
+import { runSync, type SyncContext } from './fullSync.js';
 
 export interface LastSync {
   /** When the sync started, ms since the epoch. */

@@ -51,7 +51,7 @@ describe('udt help, version and exit codes', () => {
       'export',
     ],
     ['a key read back as a user', ['export', '--source', 'DIR', '--key', 'out.csv'], 'directly in the source folder', 'export'],
-    ['a key leaving the store', ['export', '--source', 'DIR', '--key', '../out.csv'], '--key must be a relative key', 'export'],
+    ['a key leaving the store', ['export', '--source', 'DIR', '--key', '../out.csv'], 'must be a relative key', 'export'],
     [
       'an s3 source without endpoint or credentials',
       ['stats', '--source', 's3://datalake/source_data/'],

@@ -71,7 +71,7 @@ describe('udt on an S3 bucket', () => {
     // Directly under the source prefix it would come back as a user: refused before any I/O.
     const refused = await runCli(['export', ...flags(), '--key', `${PREFIX}out.csv`], { env: env() });
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(`--key ${PREFIX}out.csv is directly in ${PREFIX}`);
+    expect(refused.stderr).toContain(`must not be directly in ${PREFIX}`);
   });
 
   it('exits with 1 and one line when the store is down or the bucket is missing', async () => {

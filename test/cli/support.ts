@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateDemoFiles } from '../../scripts/generate-demo.mjs';
-import { createLocalStore } from '../../src/storage/LocalStore.js';
+import { createLocalStore } from '../../src/storage/local/LocalStore.js';
 import { UserDataTransformer } from '../../src/UserDataTransformer.js';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));

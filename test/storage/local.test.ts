@@ -5,14 +5,18 @@ import { mkdtemp, readdir, rm, writeFile, mkdir, symlink, truncate } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ObjectRejectedError, StoreUnavailableError } from '../../src/errors.js';
-import { createLocalStore } from '../../src/storage/LocalStore.js';
-import { describeStoreContract } from './contract.js';
+import { createLocalStore } from '../../src/storage/local/LocalStore.js';
+import { describeStoreContract } from '../../src/storage/contract/index.js';
 
-describeStoreContract('local folder', async () => {
+describeStoreContract({ describe, it, beforeAll, afterAll }, 'local folder', async () => {
   const root = await mkdtemp(path.join(tmpdir(), 'udt-local-'));
-  return { store: createLocalStore({ root }), cleanup: () => rm(root, { recursive: true, force: true }) };
+  return {
+    store: createLocalStore({ root }),
+    cleanup: () => rm(root, { recursive: true, force: true }),
+    remove: (key) => rm(path.join(root, key)),
+  };
 });
 
 describe('local folder store specifics', () => {

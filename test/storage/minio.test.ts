@@ -3,11 +3,17 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { IntegrityError, StoreUnavailableError } from '../../src/errors.js';
 import { SHORT_BY_BYTES, startFaultProxy, type FaultProxy } from '../support/faultProxy.js';
 import { createTestBucket, rawClient, s3Endpoint, testStore } from '../support/s3.js';
-import { describeStoreContract } from './contract.js';
+import { describeStoreContract } from '../../src/storage/contract/index.js';
+import { startNotifyingS3 } from '../support/notifyingS3.js';
 
-describeStoreContract('S3 (loopback server)', async () => {
+describeStoreContract({ describe, it, beforeAll, afterAll }, 'S3 (loopback server, with MinIO-style notifications)', async () => {
   const bucket = await createTestBucket();
-  return { store: testStore(bucket), cleanup: async () => undefined };
+  const front = await startNotifyingS3(s3Endpoint());
+  return {
+    store: testStore(bucket, { endpoint: front.endpoint }),
+    cleanup: () => front.close(),
+    remove: (key) => rawClient(front.endpoint).removeObject(bucket, key),
+  };
 });
 
 describe('S3 store specifics', () => {

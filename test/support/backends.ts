@@ -2,7 +2,7 @@ import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ObjectStore } from '../../src/storage/ObjectStore.js';
-import { createLocalStore } from '../../src/storage/LocalStore.js';
+import { createLocalStore } from '../../src/storage/local/LocalStore.js';
 import { startFaultProxy, type FaultProxy } from './faultProxy.js';
 import { createTestBucket, rawClient, s3Endpoint, testStore } from './s3.js';
 

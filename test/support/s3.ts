@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as Minio from 'minio';
 import { inject } from 'vitest';
-import { createMinioStore, type MinioStoreOptions } from '../../src/storage/MinioStore.js';
+import { createMinioStore, type MinioStoreOptions } from '../../src/storage/s3/MinioStore.js';
 import { S3_ACCESS_KEY, S3_SECRET_KEY } from './s3server.js';
 
 /** The loopback S3 server started by the global setup. */

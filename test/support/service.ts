@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../src/service/logger.js';
 import { Exporter } from '../../src/service/exporter.js';
-import { createApp, type AppConfig } from '../../src/service/app.js';
+import { createApp, type AppConfig } from '../../src/server.js';
 import type { ObjectStore } from '../../src/storage/ObjectStore.js';
 import { UserDataTransformer } from '../../src/UserDataTransformer.js';
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ageInYears } from '../../src/query/age.js';
-import { createLocalStore } from '../../src/storage/LocalStore.js';
+import { createLocalStore } from '../../src/storage/local/LocalStore.js';
 import { startService, type RunningService } from '../support/service.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -1,11 +1,11 @@
 import { Option, type Command } from 'commander';
-import { DEFAULT_OUTPUT_KEY } from '../../defaults.js';
-import { writeFileAtomic } from '../atomicWrite.js';
+import { DEFAULT_OUTPUT_KEY, describeError } from '../../index.js';
+import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { RuntimeFailure } from '../errors.js';
 import { plural } from '../format.js';
 import { addSourceOptions, handle, sourceSpec } from '../options.js';
 import { warnAboutFailures, withSyncedSource } from '../session.js';
-import { checkOutputKey } from '../usage.js';
+import { checkOutputKey } from '../../converters/flags.js';
 
 export function registerExport(program: Command): void {
   const cmd = program
@@ -27,7 +27,9 @@ export function registerExport(program: Command): void {
         }
         if (key === undefined) {
           const body = Buffer.from(transformer.toCsv());
-          await writeFileAtomic(flags.out!, body);
+          await writeFileAtomic(flags.out!, body).catch((error: unknown) => {
+            throw new RuntimeFailure(`cannot write ${flags.out}: ${describeError(error)}`, { cause: error });
+          });
           process.stdout.write(`exported ${plural(report.users, 'user')} (${body.length} bytes) to ${flags.out}\n`);
         } else {
           const written = await transformer.exportOutput(key);

@@ -2,7 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { toNdjson } from '../format.js';
 import { addFilterOptions, addSourceOptions, handle, sourceSpec } from '../options.js';
 import { warnAboutFailures, withSyncedSource } from '../session.js';
-import { filtersFrom } from '../usage.js';
+import { filtersFrom } from '../../converters/flags.js';
 
 type Format = 'csv' | 'json' | 'ndjson';
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { statsJson, statsSummary } from '../format.js';
 import { addFilterOptions, addSourceOptions, handle, sourceSpec } from '../options.js';
 import { warnAboutFailures, withSyncedSource } from '../session.js';
-import { filtersFrom } from '../usage.js';
+import { filtersFrom } from '../../converters/flags.js';
 
 export function registerStats(program: Command): void {
   const cmd = program

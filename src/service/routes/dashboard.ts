@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
+import { HEADERS_TOO_LARGE, OPEN, textAnswer } from '../apiDoc.js';
+import type { Operation } from './route.js';
 
 /** The page's files: next to the compiled routes in `dist/`, and in `src/` when run from source. */
 const ASSETS_DIR = fileURLToPath(new URL('../dashboard/', import.meta.url));
@@ -19,13 +21,25 @@ export const DASHBOARD_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** `GET /`: the dashboard page; `GET /dashboard/*`: its script, style sheet and icon. */
-export function dashboardRoutes(): Router {
+const sendPage: RequestHandler = (_req, res) => {
+  res.set({ 'Content-Security-Policy': DASHBOARD_CSP, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+  res.sendFile('index.html', { root: ASSETS_DIR });
+};
+
+/** `GET /`: the dashboard page. */
+export const getDashboard: Operation = {
+  handlers: () => [sendPage],
+  doc: {
+    operationId: 'getDashboard',
+    summary: 'The dashboard: statistics, age histogram, users page by page, failing files, publish button',
+    security: OPEN,
+    responses: { 200: textAnswer('the page; its script and style sheet load from /dashboard/', 'text/html'), 431: HEADERS_TOO_LARGE },
+  },
+};
+
+/** `GET /dashboard/*`: the page's script, style sheet and icon. */
+export function dashboardAssets(): Router {
   const router = express.Router();
-  router.get('/', (_req, res) => {
-    res.set({ 'Content-Security-Policy': DASHBOARD_CSP, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
-    res.sendFile('index.html', { root: ASSETS_DIR });
-  });
   router.use(
     '/dashboard',
     express.static(ASSETS_DIR, {

@@ -1,21 +1,56 @@
 import type { Request, RequestHandler, Response } from 'express';
-import type { UserFilters, UserRow } from '../../model.js';
-import { isUnfiltered } from '../../query/filters.js';
-import type { UserDataTransformer } from '../../UserDataTransformer.js';
+import { z } from 'zod';
+import { DEFAULT_PAGE_ROWS, isUnfiltered, USER_ROW_SCHEMA, type UserDataTransformer, type UserFilters, type UserRow } from '../../index.js';
+import { OPEN, STALE_HEADERS, errorAnswer, header, queryParameters, schemaOf } from '../apiDoc.js';
 import { VersionedBodies, type ContentCoding } from '../bodyCache.js';
 import { chooseFormat, contentTypeOf, encodeAll, encodeAllSteps, encoderFor, type RowEncoder } from '../formats.js';
-import { Pacer } from '../../sync/pacer.js';
-import { DATA_QUERY_SCHEMA, DEFAULT_PAGE_ROWS, encodeCursor, filterParameters, parseQuery, toFilters, type DataQuery, type Format } from '../query.js';
+import { Pacer } from '../../util/pacer.js';
+import type { Operation } from './route.js';
+import { DATA_QUERY_SCHEMA, encodeCursor, filterParameters, parseQuery, toFilters, type DataQuery, type Format } from '../../converters/queryString.js';
 
-export { serializeRows } from '../formats.js';
+/** `GET /data`. */
+export const listUsers: Operation = {
+  handlers: (ctx) => [ctx.fresh, dataHandler(ctx.transformer)],
+  doc: {
+    operationId: 'listUsers',
+    summary: 'Users matching the filters, sorted by user_id (numeric-aware), whole or a page at a time',
+    description:
+      'Paged when limit or cursor is given: follow the Link rel="next" until there is none to get every matching user exactly once, ' +
+      'even if users are added or removed in between. The format comes from format= or else the Accept header. ' +
+      'The unfiltered, unpaged answer carries an ETag and honours If-None-Match.',
+    security: OPEN,
+    parameters: queryParameters(DATA_QUERY_SCHEMA),
+    responses: {
+      200: {
+        description: 'matching users',
+        headers: {
+          ...STALE_HEADERS,
+          'X-Total-Count': header('paged answers: users matching the filters, on all pages', 'integer'),
+          Link: header('paged answers with more rows: <url>; rel="next", the same query with the cursor of the next page'),
+          ETag: header('unfiltered, unpaged answers: changes whenever the data does'),
+        },
+        content: {
+          'application/json': { schema: schemaOf(z.array(USER_ROW_SCHEMA)) },
+          'text/csv': { schema: { type: 'string', description: "the output file's columns and quoting; each page starts with the header line" } },
+          'application/x-ndjson': { schema: { ...schemaOf(USER_ROW_SCHEMA), description: 'one such object per line' } },
+        },
+      },
+      304: { description: 'not modified: If-None-Match holds the current ETag' },
+      400: errorAnswer('bad query parameter, limit or cursor'),
+      406: errorAnswer('the Accept header admits none of application/json, text/csv, application/x-ndjson'),
+      503: errorAnswer('the first load has not finished (not_ready), or the store is unreachable and nothing is cached'),
+    },
+  },
+};
 
 /** Rows encoded per write when a large answer is streamed: about 100 KB of JSON. */
 const STREAM_CHUNK_ROWS = 1_000;
 
 /** `GET /data`: the matching users in `user_id` order, whole or a page at a time, as JSON, CSV or NDJSON. */
-export function dataHandler(transformer: UserDataTransformer): RequestHandler {
+function dataHandler(transformer: UserDataTransformer): RequestHandler {
   const unfiltered = new VersionedBodies();
-  const rowJson = new WeakMap<UserRow, string>();
+  const jsonCache = new WeakMap<UserRow, string>();
+  const { escapeFormulas } = transformer.options;
   return async (req, res) => {
     const query = parseQuery(DATA_QUERY_SCHEMA, req.query as Record<string, unknown>);
     const filters = toFilters(query);
@@ -26,12 +61,14 @@ export function dataHandler(transformer: UserDataTransformer): RequestHandler {
       sendPage(req, res, transformer, { query, filters, format });
     } else if (isUnfiltered(filters)) {
       const table = transformer.table;
-      const cached = await unfiltered.get(table.version, format, chooseCoding(req), () => new Pacer().drive(encodeAllSteps(encoderFor(format), table.rows)));
+      const cached = await unfiltered.get(table.version, format, chooseCoding(req), () =>
+        new Pacer().drive(encodeAllSteps(encoderFor(format, { escapeFormulas }), table.rows)),
+      );
       res.vary('Accept-Encoding').set('ETag', cached.etag);
       if (cached.coding !== 'identity') res.set('Content-Encoding', cached.coding);
       res.send(cached.body); // send() answers 304 when the client's copy matches
     } else {
-      await streamRows(res, encoderFor(format, rowJson), transformer.rows(filters));
+      await streamRows(res, encoderFor(format, { escapeFormulas, jsonCache }), transformer.rows(filters));
     }
   };
 }
@@ -44,6 +81,7 @@ interface PageRequest {
 
 /** One page, with the total in `X-Total-Count` and, while rows follow, an RFC 8288 `Link` to the next. */
 function sendPage(req: Request, res: Response, transformer: UserDataTransformer, { query, filters, format }: PageRequest): void {
+  const { escapeFormulas } = transformer.options;
   const limit = query.limit ?? DEFAULT_PAGE_ROWS;
   const page = transformer.page({ ...filters, limit, after: query.cursor });
   res.set('X-Total-Count', String(page.total));
@@ -57,7 +95,7 @@ function sendPage(req: Request, res: Response, transformer: UserDataTransformer,
   }
   // Without the per-row JSON cache: a page is at most 10,000 rows, and a client paging through
   // everything would otherwise leave a string for every row behind (about 40 MB per 100,000 users).
-  res.send(encodeAll(encoderFor(format), page.rows));
+  res.send(encodeAll(encoderFor(format, { escapeFormulas }), page.rows));
 }
 
 /** Small answers in one piece; large ones a chunk at a time, waiting whenever the socket is full. */

@@ -1,11 +1,30 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { InvalidInputError } from '../../errors.js';
+import { InvalidInputError } from '../../index.js';
+import { errorAnswer, json } from '../apiDoc.js';
 import type { Exporter } from '../exporter.js';
 import { UnauthorizedError } from '../httpErrors.js';
+import { EXPORT_RESULT_SCHEMA } from '../schemas.js';
+import type { Operation } from './route.js';
+
+/** `POST /data`. */
+export const exportNow: Operation = {
+  handlers: (ctx) => [exportHandler(ctx.exporter, ctx.apiKey)],
+  doc: {
+    operationId: 'exportNow',
+    summary: 'Export now: sync, then write the output CSV',
+    security: [{ apiKey: [] }],
+    responses: {
+      200: json('sync report and output key', EXPORT_RESULT_SCHEMA),
+      400: errorAnswer('this route takes no query parameters'),
+      401: errorAnswer('missing or wrong API key'),
+      503: errorAnswer('store unreachable, or the sync incomplete (incomplete_sync); nothing was written'),
+    },
+  },
+};
 
 /** `POST /data`: an export (sync, then write the output), behind the export lock. */
-export function exportHandler(exporter: Exporter, apiKey: string | null): RequestHandler {
+function exportHandler(exporter: Exporter, apiKey: string | null): RequestHandler {
   return async (req, res) => {
     if (apiKey !== null && !sameSecret(req.get('x-api-key'), apiKey)) {
       res.set('WWW-Authenticate', 'ApiKey header="x-api-key"');

@@ -1,14 +1,50 @@
 import type { RequestHandler } from 'express';
-import { describeError } from '../../errors.js';
-import type { UserDataTransformer } from '../../UserDataTransformer.js';
+import { z } from 'zod';
+import { describeError, type UserDataTransformer } from '../../index.js';
+import { withDeadline } from '../../util/async.js';
+import { HEADERS_TOO_LARGE, OPEN, json } from '../apiDoc.js';
 import type { Exporter } from '../exporter.js';
-import type { Health, Readiness } from '../schemas.js';
+import { HEALTH_SCHEMA, READINESS_SCHEMA, type Health, type Readiness } from '../schemas.js';
+import type { Operation } from './route.js';
+
+/** `GET /health`. */
+export const getHealth: Operation = {
+  handlers: (ctx) => [healthHandler(ctx.transformer, ctx.exporter)],
+  doc: {
+    operationId: 'getHealth',
+    summary: 'Whether the store answers, with the last sync and export',
+    security: OPEN,
+    responses: { 200: json('healthy', HEALTH_SCHEMA), 431: HEADERS_TOO_LARGE, 503: json('store unreachable', HEALTH_SCHEMA) },
+  },
+};
+
+/** `GET /health/live`. */
+export const getLiveness: Operation = {
+  handlers: () => [liveHandler],
+  doc: {
+    operationId: 'getLiveness',
+    summary: 'The process is up and serving HTTP (for a liveness probe)',
+    security: OPEN,
+    responses: { 200: json('alive', z.object({ status: z.literal('ok') })), 431: HEADERS_TOO_LARGE },
+  },
+};
+
+/** `GET /health/ready`. */
+export const getReadiness: Operation = {
+  handlers: (ctx) => [readyHandler(ctx.transformer)],
+  doc: {
+    operationId: 'getReadiness',
+    summary: 'A table is loaded and the store answered the last refresh (for a readiness probe)',
+    security: OPEN,
+    responses: { 200: json('ready', READINESS_SCHEMA), 431: HEADERS_TOO_LARGE, 503: json('loading, or the store unavailable', READINESS_SCHEMA) },
+  },
+};
 
 /**
  * `GET /health`: 200 when the store answers and the last refresh listed it, 503 otherwise; the
  * last sync, the last export, readiness and data age either way.
  */
-export function healthHandler(transformer: UserDataTransformer, exporter: Exporter): RequestHandler {
+function healthHandler(transformer: UserDataTransformer, exporter: Exporter): RequestHandler {
   return async (_req, res) => {
     const last = transformer.lastSync;
     const status = transformer.status;
@@ -22,7 +58,7 @@ export function healthHandler(transformer: UserDataTransformer, exporter: Export
       lastExport: exporter.lastExport ?? null,
     };
     try {
-      await withDeadline(transformer.store.ping(), HEALTH_PING_TIMEOUT_MS, `the store did not answer within ${HEALTH_PING_TIMEOUT_MS} ms`);
+      await withDeadline(transformer.store.ping(), HEALTH_PING_TIMEOUT_MS, () => new Error(`the store did not answer within ${HEALTH_PING_TIMEOUT_MS} ms`));
       // The bucket may answer while listing it fails (permissions, a broken prefix): that counts.
       if (status.stale) throw new Error(`the last refresh failed: ${status.error ?? 'unknown error'}`);
       res.json(body);
@@ -36,14 +72,8 @@ export function healthHandler(transformer: UserDataTransformer, exporter: Export
 /** A health check answers promptly even when the store hangs: that is when it matters most. */
 const HEALTH_PING_TIMEOUT_MS = 2_000;
 
-function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
-
 /** `GET /health/live`: the process is up and serving HTTP. */
-export const liveHandler: RequestHandler = (_req, res) => {
+const liveHandler: RequestHandler = (_req, res) => {
   res.json({ status: 'ok' });
 };
 
@@ -51,7 +81,7 @@ export const liveHandler: RequestHandler = (_req, res) => {
  * `GET /health/ready`: 200 once a table is loaded (from a snapshot or a sync) and the store
  * answered the last refresh; 503 `loading` or `store_unavailable` otherwise, with the reason.
  */
-export function readyHandler(transformer: UserDataTransformer): RequestHandler {
+function readyHandler(transformer: UserDataTransformer): RequestHandler {
   return (_req, res) => {
     const status = transformer.status;
     let body: Readiness;
