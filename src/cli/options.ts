@@ -23,6 +23,11 @@ export function addSourceOptions(cmd: Command): Command {
     .option('--no-progress', 'no progress, not even on a terminal');
 }
 
+/** `--no-escape-formulas`, for the commands that write CSV. */
+export function addCsvOptions(cmd: Command): Command {
+  return cmd.option('--no-escape-formulas', "write text cells that look like spreadsheet formulas as they are (default: prefixed with ')");
+}
+
 /** `--image`, `--no-image`, `--min-age`, `--max-age`. */
 export function addFilterOptions(cmd: Command): Command {
   return cmd

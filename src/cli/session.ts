@@ -13,6 +13,8 @@ export interface SessionOptions {
   concurrency: number;
   /** `--progress` / `--no-progress`, or `undefined` for neither. */
   progress: boolean | undefined;
+  /** `--no-escape-formulas` makes this `false` (CSV commands only; `true` otherwise). */
+  escapeFormulas?: boolean;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface SessionOptions {
 export async function withSyncedSource<T>(spec: SourceSpec, options: SessionOptions, use: (synced: Synced) => Promise<T>): Promise<T> {
   const store = openStore(spec, options.concurrency);
   try {
-    const transformer = new UserDataTransformer({ store, sourcePrefix: spec.prefix, concurrency: options.concurrency });
+    const transformer = new UserDataTransformer({ store, sourcePrefix: spec.prefix, concurrency: options.concurrency, escapeFormulas: options.escapeFormulas });
     const reporter = createReporter(progressMode(options.progress, process.stderr.isTTY === true), process.stderr);
     let report: SyncReport | undefined;
     try {

@@ -3,7 +3,7 @@ import { DEFAULT_OUTPUT_KEY, describeError } from '../../index.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { RuntimeFailure } from '../errors.js';
 import { plural } from '../format.js';
-import { addSourceOptions, handle, sourceSpec } from '../options.js';
+import { addCsvOptions, addSourceOptions, handle, sourceSpec } from '../options.js';
 import { warnAboutFailures, withSyncedSource } from '../session.js';
 import { checkOutputKey } from '../../converters/flags.js';
 
@@ -14,7 +14,7 @@ export function registerExport(program: Command): void {
     .addOption(new Option('--out <file>', 'write it to this file (replaced whole, never half-written)').conflicts('key'))
     .option('--key <key>', `write it into the store under this key, relative to the source's root (default: ${DEFAULT_OUTPUT_KEY})`)
     .option('--allow-incomplete', 'write it even when some user CSVs could not be downloaded');
-  addSourceOptions(cmd).action(
+  addSourceOptions(addCsvOptions(cmd)).action(
     handle<{ out?: string; key?: string; allowIncomplete?: boolean }>(async (flags, command) => {
       const spec = sourceSpec(command);
       const key = flags.out === undefined ? checkOutputKey(flags.key ?? DEFAULT_OUTPUT_KEY, spec.prefix) : undefined;

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { toNdjson } from '../format.js';
-import { addFilterOptions, addSourceOptions, handle, sourceSpec } from '../options.js';
+import { addCsvOptions, addFilterOptions, addSourceOptions, handle, sourceSpec } from '../options.js';
 import { warnAboutFailures, withSyncedSource } from '../session.js';
 import { filtersFrom } from '../../converters/flags.js';
 
@@ -18,7 +18,7 @@ export function registerQuery(program: Command): void {
     .description('write the matching users to stdout, sorted by user_id')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'ndjson']).default('csv'))
     .option('--columns <list>', 'comma-separated columns, e.g. user_id,first_name (default: user_id,first_name,last_name,birthts,img_path)', columnList);
-  addSourceOptions(addFilterOptions(cmd)).action(
+  addSourceOptions(addCsvOptions(addFilterOptions(cmd))).action(
     handle<{ format: Format; columns?: string[] }>(async (flags, command) => {
       const filters = filtersFrom(flags);
       await withSyncedSource(sourceSpec(command), flags, async ({ transformer, report }) => {
