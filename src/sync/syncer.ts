@@ -117,6 +117,8 @@ export class Syncer {
       const ctx = this.#o.context({ nowMs: startedAtMs, onProgress, signal });
       // A store call stuck on a dead connection must not hold the run: the deadline abandons it.
       const report = await raceAbort(runSync(this.state, ctx), signal);
+      // The table first: whoever hears of this sync (readiness, `whenReady`) must find its rows.
+      await this.#rebuild();
       this.#lastFailure = undefined;
       this.#batchMissing.clear();
       this.#lastSync = { startedAtMs, atMs: this.#o.now(), report };
@@ -124,12 +126,13 @@ export class Syncer {
       this.#notify(() => this.#o.onSync(report));
       return report;
     } catch (error) {
+      // A run that failed part-way may have changed rows: they are served, as the cache holds them.
+      await this.#rebuild();
       this.#lastFailure = { atMs: this.#o.now(), error: describeError(error) };
       this.#notify(() => this.#o.onSyncFailed?.(error));
       throw error;
     } finally {
       done();
-      await this.#rebuild();
     }
   }
 
@@ -139,13 +142,16 @@ export class Syncer {
       const { signal, done } = this.#deadline();
       try {
         const summary = await raceAbort(applyChanges(this.state, this.#o.context({ nowMs: this.#o.now(), signal }), events), signal);
+        await this.#rebuild();
         for (const key of summary.missing) this.#batchMissing.add(key);
         for (const key of summary.present) this.#batchMissing.delete(key);
         if (this.#lastSync && !this.#lastFailure) this.confirmCurrent(this.#o.now());
         return summary;
+      } catch (error) {
+        await this.#rebuild();
+        throw error;
       } finally {
         done();
-        await this.#rebuild();
       }
     });
   }
