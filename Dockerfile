@@ -14,6 +14,8 @@ RUN npm run build
 # ---- runtime: production dependencies and the compiled output only ------------------------------
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# In a container the published port is the boundary: listen on every interface inside it.
+ENV HOST=0.0.0.0
 WORKDIR /app
 # Dependencies before the code, so a source-only change reuses this layer.
 COPY package.json package-lock.json ./

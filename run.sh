@@ -15,7 +15,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 readonly HEALTH_TIMEOUT_S=120
 readonly SECRET_LENGTH_CHARS=40
 # The variables .env must give real values; docker-compose.yml refuses to start without them.
-SECRETS=(MINIO_ROOT_USER MINIO_ROOT_PASSWORD MINIO_APP_ACCESS_KEY MINIO_APP_SECRET_KEY API_KEY)
+SECRETS=(MINIO_ROOT_USER MINIO_ROOT_PASSWORD MINIO_APP_ACCESS_KEY MINIO_APP_SECRET_KEY API_KEY SNAPSHOT_SECRET)
 
 usage() {
   cat <<'USAGE'
@@ -109,7 +109,7 @@ create_env() {
     return
   fi
   cat <<'CREATED'
-Created .env with random secrets: MinIO's root account, the service's own MinIO user and API_KEY.
+Created .env with random secrets: MinIO's root account, the service's own MinIO user, API_KEY and SNAPSHOT_SECRET.
 Only your user can read it, and this script never prints them. POST /data needs the API key:
   sed -n 's/^API_KEY=//p' .env
 CREATED
@@ -145,7 +145,7 @@ secret_problem() {
   local value minimum=8
   [[ "$1" == MINIO_ROOT_USER || "$1" == MINIO_APP_ACCESS_KEY ]] && minimum=3
   if ! value="$(env_value "$1")"; then
-    echo "$1 is missing"
+    echo "$1 is missing (add a line $1=<at least $minimum random letters and digits> to .env)"
   elif [[ -z "$value" ]]; then
     echo "$1 is empty"
   elif is_placeholder "$value"; then

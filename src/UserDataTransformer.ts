@@ -1,4 +1,5 @@
 import { definedOnly } from './util/objects.js';
+import { refuseToEmpty } from './exportGuard.js';
 import { resolveOptions, type ResolvedOptions, type TransformerSettings, type UserDataTransformerOptions } from './options.js';
 import { describeError } from './errors.js';
 import { resolveColumns, project } from './format/columns.js';
@@ -118,8 +119,18 @@ export class UserDataTransformer {
       stale: s.lastFailure !== undefined,
       error: s.lastFailure?.error,
       complete: s.complete,
+      warnings: this.#warnings(),
       ...this.#refresher?.status,
     };
+  }
+
+  /** See `RefreshStatus.warnings`. */
+  #warnings(): string[] {
+    const last = this.#syncer.lastSync;
+    if (!last || this.table.rows.length > 0) return [];
+    const where = this.sourcePrefix === '' ? 'the top of the store' : this.sourcePrefix;
+    const failed = last.report.failed.length;
+    return [failed === 0 ? `no user files under ${where}` : `no usable user files under ${where}: ${failed} could not be used (see the sync report)`];
   }
 
   /**
@@ -231,10 +242,16 @@ export class UserDataTransformer {
   /**
    * Exports the table: writes every user, unfiltered, as CSV
    * (`user_id,first_name,last_name,birthts,img_path`) to `key` with content type `text/csv`. The
-   * object is replaced whole or not at all.
+   * object is replaced whole or not at all. An empty table never replaces an output that holds
+   * users (`EmptySourceError`, code `empty_source`) unless `allowEmpty` is set: an emptied or
+   * mistaken source must not wipe the last good output.
    */
-  async exportOutput(key: string = this.options.outputKey): Promise<{ key: string; users: number; bytes: number }> {
+  async exportOutput(
+    key: string = this.options.outputKey,
+    { allowEmpty = false }: { allowEmpty?: boolean } = {},
+  ): Promise<{ key: string; users: number; bytes: number }> {
     const rows = this.table.rows;
+    if (rows.length === 0 && !allowEmpty) await refuseToEmpty(this.store, key, this.sourcePrefix);
     // In slices: at a million users the bytes take seconds to build, and reads must not wait for them.
     const body = await new Pacer().drive(csvBytes(rows, DEFAULT_COLUMNS, { escapeFormulas: this.options.escapeFormulas }));
     const users = rows.length;

@@ -30,8 +30,6 @@ export const DEFAULT_ESCAPE_FORMULAS = true;
 export const DEFAULT_RECONCILE_INTERVAL_MS = 60_000;
 /** Oldest the table may get when the store has no change stream: a background sync runs this often. */
 export const DEFAULT_MAX_STALENESS_MS = 5_000;
-/** Where the cache snapshot for warm restarts is kept, in the store itself. */
-export const DEFAULT_SNAPSHOT_KEY = 'processed_data/.snapshot/cache.v1.json.gz';
 /** Snapshots are written at most this often, and only after changes. */
 export const DEFAULT_SNAPSHOT_INTERVAL_MS = 10_000;
 
@@ -53,8 +51,8 @@ export const DEFAULT_PAGE_ROWS = 1_000;
 
 // The service.
 
-/** Address the service listens on. */
-export const DEFAULT_HOST = '0.0.0.0';
+/** Address the service listens on: this machine only, until told otherwise (containers set `0.0.0.0`). */
+export const DEFAULT_HOST = '127.0.0.1';
 /** HTTP port of the service. */
 export const DEFAULT_PORT = 8080;
 /** The service's bucket on S3/MinIO. */
@@ -69,5 +67,7 @@ export const DEFAULT_OUTPUT_CRON = '* * * * *';
 export const DEFAULT_READY_TIMEOUT_MS = 10_000;
 /** Export even when some CSVs could not be downloaded. */
 export const DEFAULT_ALLOW_INCOMPLETE_EXPORT = false;
+/** Export an empty table over an output that holds users. */
+export const DEFAULT_ALLOW_EMPTY_EXPORT = false;
 /** The service's log level. */
 export const DEFAULT_LOG_LEVEL = 'info';

@@ -89,3 +89,14 @@ export function describeError(error: unknown): string {
   }
   return String(error);
 }
+
+/**
+ * An export that would replace an output holding users with one holding none: the source has no
+ * user files (emptied, or the wrong one). Refused, so the previous output stays, unless the caller
+ * allows empty exports.
+ */
+export class EmptySourceError extends UdtError {
+  constructor(message: string) {
+    super('empty_source', 503, message);
+  }
+}

@@ -4,6 +4,7 @@ export { UserDataTransformer } from './UserDataTransformer.js';
 export type { UserDataTransformerOptions, TransformerSettings, QueryOptions, FreshnessResult, LastSync, SyncOptions } from './UserDataTransformer.js';
 export type { RefreshOptions, RefreshStatus, RefreshObserver } from './sync/refreshOptions.js';
 export type { ChangeSummary } from './sync/changes.js';
+export { defaultSnapshotKey } from './snapshot/key.js';
 export { USER_ROW_SCHEMA, DEFAULT_COLUMNS, CSV_COLUMNS, SYNC_REPORT_SCHEMA, SYNC_FAILURE_SCHEMA } from './model.js';
 export type { UserRow, BaseColumn, CsvColumn, UserFilters, SyncReport, SyncFailure, SyncProgress } from './model.js';
 export * from './defaults.js';
@@ -27,5 +28,7 @@ export {
   IntegrityError,
   ObjectRejectedError,
   MissingPeerError,
+  EmptySourceError,
   describeError,
 } from './errors.js';
+export { holdsRows } from './exportGuard.js';

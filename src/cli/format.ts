@@ -1,9 +1,10 @@
 import type { SyncReport } from '../index.js';
+import { printable } from './printable.js';
 
 /** What a sync did, for people: one line of counts, then every unusable file with its reason. */
 export function syncSummary(report: SyncReport, source: string): string {
   const lines = [
-    `synced ${plural(report.users, 'user')} from ${source} in ${report.durationMs} ms`,
+    `synced ${plural(report.users, 'user')} from ${printable(source)} in ${report.durationMs} ms`,
     `listed ${report.listed}, downloaded ${report.downloaded}, unchanged ${report.unchanged}, removed ${report.removed}, ` +
       `images without a user ${report.imagesWithoutInfo}, ignored ${report.ignored}`,
   ];
@@ -11,7 +12,7 @@ export function syncSummary(report: SyncReport, source: string): string {
   if (report.failed.length === 0) lines.push('no failed files');
   else {
     lines.push(`${plural(report.failed.length, 'failed file')}:`);
-    for (const { key, reason } of report.failed) lines.push(`  ${key}: ${reason}`);
+    for (const { key, reason } of report.failed) lines.push(`  ${printable(key)}: ${printable(reason)}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -51,7 +51,7 @@ export type Flags<T> = T & SourceCommandFlags & FilterFlags;
 export function handle<T>(run: (flags: Flags<T>, cmd: Command) => Promise<void>): (flags: Flags<T>, cmd: Command) => Promise<void> {
   return async (flags, cmd) => {
     try {
-      await run(flags, cmd);
+      await run({ ...flags, programName: cmd.parent?.name() }, cmd);
     } catch (error) {
       if (error instanceof UsageError || error instanceof InvalidInputError) cmd.error(`error: ${error.message}`, { exitCode: 2, code: 'udt.usage' });
       throw error;

@@ -2,6 +2,8 @@ import { packageVersion } from '../util/packageVersion.js';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { describeError } from '../index.js';
+import { redactUrl } from '../util/redact.js';
+import { printable } from './printable.js';
 import { registerExport } from './commands/export.js';
 import { registerQuery } from './commands/query.js';
 import { registerServe } from './commands/serve.js';
@@ -45,7 +47,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return EXIT_OK;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-    process.stderr.write(`${program.name()}: ${describeError(error).replace(/\s*\n\s*/g, ' ')}\n`);
+    process.stderr.write(`${program.name()}: ${printable(redactUrl(describeError(error).replace(/\s*\n\s*/g, ' ')))}\n`);
     return EXIT_FAILURE;
   }
 }

@@ -1,7 +1,10 @@
 import { describeError, UserDataTransformer, type ObjectStore, type SyncReport } from '../index.js';
 import { RuntimeFailure } from './errors.js';
 import { createReporter, progressMode } from './progress.js';
-import { openStore, type SourceSpec } from './source.js';
+import path from 'node:path';
+import { foldersWithUserFiles } from './nearby.js';
+import { printable } from './printable.js';
+import { describeSource, openStore, type SourceSpec } from './source.js';
 
 export interface Synced {
   transformer: UserDataTransformer;
@@ -15,6 +18,8 @@ export interface SessionOptions {
   progress: boolean | undefined;
   /** `--no-escape-formulas` makes this `false` (CSV commands only; `true` otherwise). */
   escapeFormulas?: boolean;
+  /** The name the tool was started by, for the warnings on stderr. */
+  programName?: string;
 }
 
 /**
@@ -34,10 +39,29 @@ export async function withSyncedSource<T>(spec: SourceSpec, options: SessionOpti
     } finally {
       reporter.finish(report);
     }
+    await warnIfEmpty(report, spec, options.programName ?? 'udt');
     return await use({ transformer, report, store });
   } finally {
     await store.close();
   }
+}
+
+/**
+ * A source with no user files is answered (empty), and said out loud on stderr, with where user
+ * files are nearby when a folder right below the source has some.
+ */
+async function warnIfEmpty(report: SyncReport, spec: SourceSpec, programName: string): Promise<void> {
+  if (report.users > 0 || report.failed.length > 0) return;
+  const where = spec.kind === 'local' ? spec.dir : describeSource(spec);
+  let hint = '';
+  if (spec.kind === 'local') {
+    const [best] = await foldersWithUserFiles(spec.dir);
+    if (best) {
+      const shown = path.relative(process.cwd(), best.dir) || '.';
+      hint = `; ${best.csvs} in ${printable(shown)}: did you mean --source ${printable(shown)}?`;
+    }
+  }
+  process.stderr.write(`${programName}: warning: 0 user files in ${printable(where)}${hint}\n`);
 }
 
 /** For commands whose stdout is data: a word on stderr when some files could not be used. */

@@ -1,4 +1,6 @@
 import { createLocalStore, createMinioStore, type ObjectStore } from '../index.js';
+import path from 'node:path';
+import { redactUrl } from '../util/redact.js';
 import { UsageError } from './errors.js';
 
 /** The source flags as commander hands them over (credentials may come from the environment). */
@@ -11,17 +13,20 @@ export interface SourceFlags {
 }
 
 export type SourceSpec =
-  | { kind: 'local'; root: string; prefix: '' }
+  /** `root` is the folder that holds the source folder; `dir` is the source folder as given. */
+  | { kind: 'local'; root: string; prefix: string; dir: string }
   | { kind: 's3'; bucket: string; prefix: string; endpoint: string; accessKey: string; secretKey: string; region: string };
 
 const S3_URL = /^s3:\/\/([^/]+)\/?(.*)$/i;
 const ANY_URL = /^[a-z][a-z\d+.-]*:\/\//i;
 
 /**
- * Where the user files are: `s3://BUCKET/PREFIX/` or a folder. A folder is a local store rooted at
- * it whose user files sit directly inside (prefix ''). `endpointFromCli` tells an `--endpoint` typed
- * on the command line from one inherited from the environment: only the first is a mistake with a
- * folder.
+ * Where the user files are: `s3://BUCKET/PREFIX/` or a folder. A folder `data` is the prefix `data/`
+ * of a local store rooted at the folder that holds it, exactly as the service sees `LOCAL_ROOT=.`
+ * with `SOURCE_PREFIX=data`: the same files give the same keys (`img_path` `data/8.jpg`) whichever
+ * reads them, and `--key` is relative to that root, beside the source folder. `endpointFromCli`
+ * tells an `--endpoint` typed on the command line from one inherited from the environment: only
+ * the first is a mistake with a folder.
  */
 export function parseSource(flags: SourceFlags, endpointFromCli = false): SourceSpec {
   const source = flags.source;
@@ -33,7 +38,14 @@ export function parseSource(flags: SourceFlags, endpointFromCli = false): Source
   if (endpointFromCli) {
     throw new UsageError(`--endpoint is for s3:// sources; to read a bucket use --source s3://BUCKET/PREFIX/ (got the folder ${JSON.stringify(source)})`);
   }
-  return { kind: 'local', root: source, prefix: '' };
+  return localSource(source);
+}
+
+/** A folder as a prefix of the folder that holds it (see `parseSource`). */
+export function localSource(dir: string): SourceSpec {
+  const full = path.resolve(dir);
+  const name = path.basename(full);
+  return { kind: 'local', root: path.dirname(full), prefix: name === '' ? '' : `${name}/`, dir };
 }
 
 function s3Source(bucket: string, rawPrefix: string, flags: SourceFlags): SourceSpec {
@@ -56,7 +68,7 @@ function checkEndpoint(endpoint: string): void {
     url = undefined;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new UsageError(`--endpoint must be an http(s) URL such as http://localhost:9000, got ${JSON.stringify(endpoint)}`);
+    throw new UsageError(`--endpoint must be an http(s) URL such as http://localhost:9000, got ${JSON.stringify(redactUrl(endpoint))}`);
   }
 }
 
@@ -69,5 +81,5 @@ export function openStore(spec: SourceSpec, concurrency: number): ObjectStore {
 
 /** The source as people wrote it, for reports: `s3://bucket/prefix/ at http://host:9000` or the folder. */
 export function describeSource(spec: SourceSpec): string {
-  return spec.kind === 'local' ? spec.root : `s3://${spec.bucket}/${spec.prefix} at ${spec.endpoint}`;
+  return spec.kind === 'local' ? spec.dir : `s3://${spec.bucket}/${spec.prefix} at ${redactUrl(spec.endpoint)}`;
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { InvalidInputError, validateFilters, type UserFilters } from '../index.js';
 import { writeKeyProblem } from './keys.js';
@@ -29,6 +30,16 @@ export function filtersFrom(flags: FilterFlags): UserFilters {
   const filters: UserFilters = { imageExists: flags.image, minAge: flags.minAge, maxAge: flags.maxAge };
   validateFilters(filters, FLAG_NAMES);
   return filters;
+}
+
+/** `--out`: a file the output may be written to, which is not directly in the source folder `sourceDir`. */
+export function checkOutputFile(file: string, sourceDir: string): string {
+  if (path.dirname(path.resolve(file)) === path.resolve(sourceDir)) {
+    throw new InvalidInputError(
+      `--out ${JSON.stringify(file)} is directly in the source folder, where the next sync would read it back as a user; write it elsewhere`,
+    );
+  }
+  return file;
 }
 
 /** `--key`: a key the output may be written to (see `writeKeyProblem`). */

@@ -11,7 +11,7 @@ export interface CsvOptions {
   /**
    * Neutralise spreadsheet formulas: a text cell that begins with `=`, `+`, `-`, `@`, a tab or a
    * carriage return gets a leading `'`, so a spreadsheet shows it as text instead of running it
-   * (OWASP's advice against CSV injection). Numeric columns are never touched. Default `true`.
+   * (OWASP's advice against CSV injection). Numeric columns, and text that is a plain number such as `-42`, are never touched. Default `true`.
    */
   escapeFormulas?: boolean;
 }
@@ -21,6 +21,8 @@ export type CsvEncoding = CsvOptions & { escapeFormulas: boolean };
 
 /** First characters that make a spreadsheet read a cell as a formula. */
 const FORMULA_START = /^[=+\-@\t\r]/;
+/** A plain number (`-42`, `+7`, `3.5e2`): a spreadsheet reads it as that number, never as a formula. */
+const PLAIN_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** Rows written between two steps of `csvSteps`: a few milliseconds of work. */
 const ROWS_PER_STEP = 2048;
@@ -79,7 +81,7 @@ function* csvChunks(rows: readonly UserRow[], columns: readonly string[], option
 function quoter(delimiter: string, escapeFormulas: boolean): (value: string) => string {
   const needsQuotes = new RegExp(`["\\r\\n${escapeForClass(delimiter)}]|^\\s|\\s$`);
   return (raw) => {
-    const value = escapeFormulas && FORMULA_START.test(raw) ? `'${raw}` : raw;
+    const value = escapeFormulas && FORMULA_START.test(raw) && !PLAIN_NUMBER.test(raw) ? `'${raw}` : raw;
     return needsQuotes.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
   };
 }

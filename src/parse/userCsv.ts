@@ -2,11 +2,10 @@ import { isUtf8 } from 'node:buffer';
 import Papa from 'papaparse';
 import { z } from 'zod';
 import { CSV_COLUMNS, type CsvColumn, type UserRow } from '../model.js';
+import { MAX_DATE_MS, textProblem } from './rules.js';
 import { splitSimple } from './simpleCsv.js';
 
 const INTEGER = /^[+-]?\d+$/;
-/** The largest magnitude a JavaScript Date accepts. */
-const MAX_DATE_MS = 8_640_000_000_000_000;
 
 /** The fields a user CSV must provide (`CSV_COLUMNS`), after trimming. */
 export const USER_CSV_SCHEMA = z.object({
@@ -54,6 +53,13 @@ export function parseUserCsv(content: Buffer | string): ParseResult {
  * same either way, which a property test checks.
  */
 export function parseUserCsvText(content: string, { fastPath = true } = {}): ParseResult {
+  const result = parseShape(content, fastPath);
+  const problem = result.ok ? textProblem(result.user) : null;
+  return problem ? { ok: false, reason: problem } : result;
+}
+
+/** The file's shape and types (see `parseUserCsvText`), before the rules over its text. */
+function parseShape(content: string, fastPath: boolean): ParseResult {
   const text = content.startsWith(UTF8_BOM) ? content.slice(1) : content;
   const firstLine = text.slice(0, text.search(/\r?\n|$/));
   const spaced = /,[ \t]/.test(firstLine);

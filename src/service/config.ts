@@ -1,4 +1,6 @@
-import { DEFAULT_LOCAL_SOURCE_PREFIX, DEFAULT_OUTPUT_KEY, DEFAULT_SNAPSHOT_KEY, DEFAULT_SOURCE_PREFIX, UdtError } from '../index.js';
+import { asFolder, writeKeyProblem } from '../converters/keys.js';
+import { DEFAULT_LOCAL_SOURCE_PREFIX, DEFAULT_OUTPUT_KEY, DEFAULT_SOURCE_PREFIX, UdtError, defaultSnapshotKey } from '../index.js';
+import { redactUrl } from '../util/redact.js';
 import { ENV_SCHEMA, type Env } from './env.js';
 
 export { ENV_SCHEMA, ENV_VARIABLES, type Env } from './env.js';
@@ -17,6 +19,8 @@ export interface Config {
   reconcileIntervalMs: number;
   /** `null` when snapshots are off. */
   snapshotKey: string | null;
+  /** `null`: snapshots are unsigned. */
+  snapshotSecret: string | null;
   readyTimeoutMs: number;
   syncConcurrency: number;
   syncTimeoutMs: number;
@@ -25,11 +29,15 @@ export interface Config {
   timeZone: string;
   escapeFormulas: boolean;
   allowIncompleteExport: boolean;
+  allowEmptyExport: boolean;
   /** Origins CORS allows; `null`: CORS off. */
   corsOrigins: string[] | '*' | null;
   apiKey: string | null;
   logLevel: Env['LOG_LEVEL'];
 }
+
+/** Variables whose values are secrets: a message about them never repeats the value. */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['API_KEY', 'MINIO_SECRET_KEY', 'SNAPSHOT_SECRET']);
 
 export class ConfigError extends UdtError {
   constructor(message: string) {
@@ -45,7 +53,8 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     ...crossChecks(source),
   ];
   if (!parsed.success || problems.length > 0) {
-    const lines = problems.map(({ name, message }) => `${name}=${JSON.stringify(redact(source[name] ?? ''))}: ${message}`);
+    const shown = (name: string) => (SECRET_VARIABLES.has(name) && source[name] ? '[redacted]' : redactUrl(source[name] ?? ''));
+    const lines = problems.map(({ name, message }) => `${name}=${JSON.stringify(shown(name))}: ${message}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const env = parsed.data;
@@ -68,7 +77,8 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     outputCron: env.OUTPUT_CRON === 'off' ? null : env.OUTPUT_CRON,
     maxStalenessMs: env.MAX_STALENESS_MS,
     reconcileIntervalMs: env.RECONCILE_INTERVAL_MS,
-    snapshotKey: env.SNAPSHOT_KEY === 'off' ? null : env.SNAPSHOT_KEY,
+    snapshotKey: snapshotKey(env),
+    snapshotSecret: env.SNAPSHOT_SECRET ?? null,
     readyTimeoutMs: env.READY_TIMEOUT_MS,
     syncConcurrency: env.SYNC_CONCURRENCY,
     syncTimeoutMs: env.SYNC_TIMEOUT_MS,
@@ -77,6 +87,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     timeZone: env.AGE_TIMEZONE,
     escapeFormulas: env.CSV_ESCAPE_FORMULAS,
     allowIncompleteExport: env.ALLOW_INCOMPLETE_EXPORT,
+    allowEmptyExport: env.ALLOW_EMPTY_EXPORT,
     corsOrigins: corsOrigins(env.CORS_ORIGINS),
     apiKey: env.API_KEY ?? null,
     logLevel: env.LOG_LEVEL,
@@ -92,26 +103,30 @@ function crossChecks(source: Record<string, string | undefined>): { name: string
       if (!given(name)) problems.push({ name, message: 'is required when MINIO_ENDPOINT is set' });
     }
   }
-  const prefix = sourcePrefix({ MINIO_ENDPOINT: given('MINIO_ENDPOINT'), SOURCE_PREFIX: given('SOURCE_PREFIX') });
-  for (const [name, fallback] of [
-    ['OUTPUT_KEY', DEFAULT_OUTPUT_KEY],
-    ['SNAPSHOT_KEY', DEFAULT_SNAPSHOT_KEY],
+  const env = { MINIO_ENDPOINT: given('MINIO_ENDPOINT'), SOURCE_PREFIX: given('SOURCE_PREFIX') };
+  const prefix = sourcePrefix(env);
+  const output = given('OUTPUT_KEY') ?? DEFAULT_OUTPUT_KEY;
+  const snapshot = given('SNAPSHOT_KEY') ?? defaultSnapshotKey({ sourcePrefix: prefix });
+  for (const [name, value] of [
+    ['OUTPUT_KEY', output],
+    ['SNAPSHOT_KEY', snapshot],
   ] as const) {
-    const value = given(name) ?? fallback;
-    if (prefix !== '' && value.startsWith(prefix) && !value.slice(prefix.length).includes('/')) {
-      problems.push({ name, message: `must not be directly under SOURCE_PREFIX (${prefix}), where it would be read back as a user` });
-    }
+    const problem = value === 'off' ? null : writeKeyProblem(value, prefix);
+    if (problem) problems.push({ name, message: problem });
   }
-  if ((given('OUTPUT_KEY') ?? DEFAULT_OUTPUT_KEY) === (given('SNAPSHOT_KEY') ?? DEFAULT_SNAPSHOT_KEY)) {
-    problems.push({ name: 'SNAPSHOT_KEY', message: 'must differ from OUTPUT_KEY: each write would replace the other' });
-  }
+  if (output === snapshot) problems.push({ name: 'SNAPSHOT_KEY', message: 'must differ from OUTPUT_KEY: each write would replace the other' });
   return problems;
 }
 
 /** The source prefix, as a folder: `data` means `data/`, since user files are named by folder. */
 function sourcePrefix(env: { MINIO_ENDPOINT?: string; SOURCE_PREFIX?: string }): string {
-  const raw = env.SOURCE_PREFIX ?? (env.MINIO_ENDPOINT ? DEFAULT_SOURCE_PREFIX : DEFAULT_LOCAL_SOURCE_PREFIX);
-  return raw === '' || raw.endsWith('/') ? raw : `${raw}/`;
+  return asFolder(env.SOURCE_PREFIX ?? (env.MINIO_ENDPOINT ? DEFAULT_SOURCE_PREFIX : DEFAULT_LOCAL_SOURCE_PREFIX));
+}
+
+/** `SNAPSHOT_KEY`, or one of its own for the source and the settings the snapshot depends on. */
+function snapshotKey(env: Env): string | null {
+  if (env.SNAPSHOT_KEY === 'off') return null;
+  return env.SNAPSHOT_KEY ?? defaultSnapshotKey({ sourcePrefix: sourcePrefix(env), maxCsvBytes: env.MAX_CSV_BYTES, maxAgeYears: env.MAX_AGE_YEARS });
 }
 
 function corsOrigins(value: string | undefined): string[] | '*' | null {
@@ -122,9 +137,4 @@ function corsOrigins(value: string | undefined): string[] | '*' | null {
     .map((o) => o.trim())
     .filter(Boolean);
   return origins.length > 0 ? origins : null;
-}
-
-/** A value as it may be shown: user and password inside a URL replaced, so logs never carry them. */
-export function redact(value: string): string {
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1[redacted]@');
 }

@@ -1,7 +1,9 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { asFolder, isRelativeKey, sourcePrefixProblem } from '../converters/keys.js';
 import {
   checkTimeZone,
+  DEFAULT_ALLOW_EMPTY_EXPORT,
   DEFAULT_ALLOW_INCOMPLETE_EXPORT,
   DEFAULT_BUCKET,
   DEFAULT_CONCURRENCY,
@@ -20,7 +22,6 @@ import {
   DEFAULT_RECONCILE_INTERVAL_MS,
   DEFAULT_REGION,
   DEFAULT_REQUEST_TIMEOUT_MS,
-  DEFAULT_SNAPSHOT_KEY,
   DEFAULT_SOURCE_PREFIX,
   DEFAULT_SYNC_TIMEOUT_MS,
   DEFAULT_TIME_ZONE,
@@ -47,7 +48,7 @@ const DAY_MS = 86_400_000;
 
 /** Every environment variable the service reads: the single source for parsing and the docs. */
 export const ENV_SCHEMA = z.object({
-  HOST: withDefault(DEFAULT_HOST).describe('address to listen on, e.g. 127.0.0.1 for this machine only'),
+  HOST: withDefault(DEFAULT_HOST).describe('address to listen on; 0.0.0.0 for every interface (the Docker image sets it)'),
   PORT: integer(DEFAULT_PORT, 0, 65_535).describe('HTTP port'),
   MINIO_ENDPOINT: optionalString
     .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://localhost:9000' }).optional())
@@ -57,9 +58,12 @@ export const ENV_SCHEMA = z.object({
   MINIO_BUCKET: withDefault(DEFAULT_BUCKET).describe('bucket'),
   MINIO_REGION: withDefault(DEFAULT_REGION).describe('region'),
   LOCAL_ROOT: withDefault(DEFAULT_LOCAL_ROOT).describe('local mode: the folder that plays the bucket'),
-  SOURCE_PREFIX: optionalString.describe(
-    `folder of the user files: ${DEFAULT_SOURCE_PREFIX} with MinIO, ${DEFAULT_LOCAL_SOURCE_PREFIX} in local mode; a trailing / is implied`,
-  ),
+  SOURCE_PREFIX: optionalString
+    .refine(
+      (v) => v === undefined || sourcePrefixProblem(asFolder(v)) === null,
+      'must be a folder inside the store such as data/ (relative; no ., .. or empty segments)',
+    )
+    .describe(`folder of the user files: ${DEFAULT_SOURCE_PREFIX} with MinIO, ${DEFAULT_LOCAL_SOURCE_PREFIX} in local mode; a trailing / is implied`),
   OUTPUT_KEY: key(DEFAULT_OUTPUT_KEY)
     .refine((v) => v !== 'off', 'must be a key')
     .describe('where the export is written'),
@@ -68,7 +72,14 @@ export const ENV_SCHEMA = z.object({
     .describe('schedule of the export; "off" disables it'),
   MAX_STALENESS_MS: integer(DEFAULT_MAX_STALENESS_MS, 100, DAY_MS).describe('without change events, a background sync keeps the table at most this old'),
   RECONCILE_INTERVAL_MS: integer(DEFAULT_RECONCILE_INTERVAL_MS, 1_000, DAY_MS).describe('with change events, a full listing repairs lost events this often'),
-  SNAPSHOT_KEY: key(DEFAULT_SNAPSHOT_KEY).describe('cache snapshot for warm restarts, in the store; "off" disables it'),
+  SNAPSHOT_KEY: optionalString
+    .refine((v) => v === undefined || v === 'off' || isRelativeKey(v), 'must be a relative key such as processed_data/.snapshot/users.snap, or "off"')
+    .describe(
+      'cache snapshot for warm restarts, in the store; "off" disables it. Default: one key per source prefix and settings, under processed_data/.snapshot/',
+    ),
+  SNAPSHOT_SECRET: optionalString
+    .refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters (run.sh writes a random one)')
+    .describe('signs the snapshot (HMAC-SHA256); with it set, a snapshot that is unsigned or signed otherwise is ignored'),
   READY_TIMEOUT_MS: integer(DEFAULT_READY_TIMEOUT_MS, 0, 600_000).describe('before the first load, reads wait this long, then answer 503 not_ready'),
   SYNC_CONCURRENCY: integer(DEFAULT_CONCURRENCY, 1, 256).describe('parallel downloads'),
   SYNC_TIMEOUT_MS: integer(DEFAULT_SYNC_TIMEOUT_MS, 1_000, DAY_MS).describe('a sync still running after this long is cancelled'),
@@ -82,6 +93,9 @@ export const ENV_SCHEMA = z.object({
     .describe('ages count calendar dates in this time zone'),
   CSV_ESCAPE_FORMULAS: boolean(DEFAULT_ESCAPE_FORMULAS).describe('neutralise spreadsheet formulas in CSV text cells'),
   ALLOW_INCOMPLETE_EXPORT: boolean(DEFAULT_ALLOW_INCOMPLETE_EXPORT).describe('export even when some CSVs could not be downloaded'),
+  ALLOW_EMPTY_EXPORT: boolean(DEFAULT_ALLOW_EMPTY_EXPORT).describe(
+    'let an export with no users replace an output that holds users (refused with 503 empty_source otherwise)',
+  ),
   CORS_ORIGINS: optionalString.describe('comma-separated origins allowed by CORS, or *; unset: CORS off'),
   API_KEY: optionalString.describe('when set, POST /data requires header x-api-key'),
   LOG_LEVEL: withDefault(DEFAULT_LOG_LEVEL)
@@ -93,10 +107,6 @@ export type Env = z.infer<typeof ENV_SCHEMA>;
 
 /** Names of every variable the service reads, for docs and the deployment drift test. */
 export const ENV_VARIABLES: readonly string[] = Object.keys(ENV_SCHEMA.shape);
-
-export function isRelativeKey(value: string): boolean {
-  return !value.startsWith('/') && !value.split('/').some((s) => s === '..' || s === '.' || s === '');
-}
 
 function isTimeZone(value: string): boolean {
   try {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { describeError, StoreUnavailableError, UdtError, type SyncReport, type UserDataTransformer } from '../index.js';
+import { describeError, EmptySourceError, StoreUnavailableError, UdtError, type SyncReport, type UserDataTransformer } from '../index.js';
 import { withDeadline } from '../util/async.js';
 import type { ExportResult, ExportStatus, ExportTrigger } from './schemas.js';
 
@@ -28,6 +28,8 @@ export interface ExporterOptions {
   logger: Logger;
   /** Export even when the sync could not download some CSVs. Default `false`. */
   allowIncomplete?: boolean;
+  /** Let an export with no users replace an output that holds users. Default `false`. */
+  allowEmpty?: boolean;
   /**
    * A run that has not finished after this long answers `503 store_unavailable` at once; the run
    * itself is cancelled by the sync's own deadline. Default: the transformer's `syncTimeoutMs`.
@@ -54,7 +56,7 @@ export class Exporter {
   constructor(transformer: UserDataTransformer, options: ExporterOptions) {
     this.#transformer = transformer;
     this.outputKey = options.outputKey;
-    this.#o = { allowIncomplete: false, deadlineMs: transformer.options.syncTimeoutMs, ...options };
+    this.#o = { allowIncomplete: false, allowEmpty: false, deadlineMs: transformer.options.syncTimeoutMs, ...options };
   }
 
   /** Whether a run is in flight or queued. */
@@ -138,7 +140,11 @@ export class Exporter {
     if (!complete && !this.#o.allowIncomplete) throw new IncompleteSyncError(trigger === 'api' ? sync.missing : this.#transformer.missing);
     // Past the deadline the caller was told nothing is written: keep it so.
     signal.throwIfAborted();
-    return { sync, out: await this.#transformer.exportOutput(this.outputKey) };
+    const out = await this.#transformer.exportOutput(this.outputKey, { allowEmpty: this.#o.allowEmpty }).catch((error: unknown) => {
+      if (!(error instanceof EmptySourceError)) throw error;
+      throw new EmptySourceError(`${error.message}. ALLOW_EMPTY_EXPORT=true exports an empty table anyway.`);
+    });
+    return { sync, out };
   }
 
   async #export(trigger: ExportTrigger, signal: AbortSignal): Promise<ExportResult> {

@@ -67,6 +67,9 @@ export const ERROR_SCHEMA = z.object({
   }),
 });
 
+/** Conditions worth attention that are not failures, such as a source with no user files. */
+const WARNINGS_SCHEMA = z.array(z.string()).describe('e.g. "no user files under data/": served, but probably not what was meant');
+
 export const HEALTH_SCHEMA = z.object({
   status: z.enum(['ok', 'unavailable']),
   ready: z.boolean().describe('a table is loaded and the last refresh reached the store'),
@@ -75,6 +78,7 @@ export const HEALTH_SCHEMA = z.object({
   dataAgeMs: z.number().int().nullable().describe('ms since the table was last known to match the store; null before the first load'),
   lastSync: z.object({ at: z.string(), durationMs: z.number().int(), failed: z.number().int() }).nullable(),
   lastExport: EXPORT_STATUS_SCHEMA.nullable(),
+  warnings: WARNINGS_SCHEMA,
   error: ERROR_SCHEMA.shape.error.optional(),
 });
 export type Health = z.infer<typeof HEALTH_SCHEMA>;
@@ -82,6 +86,7 @@ export type Health = z.infer<typeof HEALTH_SCHEMA>;
 export const READINESS_SCHEMA = z.object({
   status: z.enum(['ready', 'loading', 'unavailable']),
   dataAgeMs: z.number().int().nullable(),
+  warnings: WARNINGS_SCHEMA,
   error: ERROR_SCHEMA.shape.error.optional(),
 });
 export type Readiness = z.infer<typeof READINESS_SCHEMA>;

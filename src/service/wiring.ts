@@ -19,6 +19,8 @@ export interface ServiceParts {
  */
 export function buildParts(config: Config, logger: Logger, store: ObjectStore = createStore(config)): ServiceParts {
   const metrics = new Metrics();
+  // A source with no users is said once when it becomes so, not at every sync.
+  let warned = '';
   const transformer = new UserDataTransformer({
     store,
     sourcePrefix: config.sourcePrefix,
@@ -34,6 +36,9 @@ export function buildParts(config: Config, logger: Logger, store: ObjectStore = 
       metrics.syncFinished(report);
       const { failed, missing, ...counts } = report;
       logger.info({ event: 'sync', ...counts, failed: failed.length, missing: missing.length }, report.complete ? 'synced' : 'synced, with files missing');
+      const warning = transformer.status.warnings.join('; ');
+      if (warning !== '' && warning !== warned) logger.warn({ event: 'empty_source', sourcePrefix: config.sourcePrefix }, warning);
+      warned = warning;
     },
   });
   metrics.track(transformer);
@@ -41,6 +46,7 @@ export function buildParts(config: Config, logger: Logger, store: ObjectStore = 
     outputKey: config.outputKey,
     logger,
     allowIncomplete: config.allowIncompleteExport,
+    allowEmpty: config.allowEmptyExport,
     deadlineMs: config.syncTimeoutMs,
     onExport: (trigger, ok, durationMs) => metrics.exportFinished(trigger, ok, durationMs),
   });
@@ -60,8 +66,15 @@ export function startRefreshing(service: ServiceParts, config: Config, logger: L
     },
     snapshotLoaded: (result) => {
       counted.snapshotLoaded?.(result);
-      if ('error' in result) logger.warn({ event: 'snapshot_ignored', ...result }, 'no usable snapshot; starting cold');
-      else logger.info({ event: 'snapshot_loaded', ...result }, 'cache loaded from the snapshot');
+      if (!('error' in result)) {
+        logger.info({ event: 'snapshot_loaded', ...result }, 'cache loaded from the snapshot');
+        if (result.dropped > 0)
+          logger.warn(
+            { event: 'snapshot_values_dropped', dropped: result.dropped },
+            'snapshot values that break the rules were left out; their files are read again',
+          );
+      } else if (result.missing) logger.info({ event: 'snapshot_missing', ...result }, 'no snapshot yet (first start); starting cold');
+      else logger.warn({ event: 'snapshot_ignored', ...result }, `snapshot not used (${result.error}); starting cold`);
     },
     snapshotSaved: (result) => {
       counted.snapshotSaved?.(result);
@@ -79,6 +92,7 @@ export function startRefreshing(service: ServiceParts, config: Config, logger: L
     maxStalenessMs: config.maxStalenessMs,
     reconcileIntervalMs: config.reconcileIntervalMs,
     snapshotKey: config.snapshotKey,
+    snapshotSecret: config.snapshotSecret,
     observer,
   });
 }

@@ -1,14 +1,13 @@
-import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
-import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
-import { UdtError } from '../errors.js';
-import type { UserRow } from '../model.js';
+import type { CacheEntry } from '../cache/entries.js';
+import { type EntryFailure, type ImageRef, type SyncState } from '../cache/entries.js';
+import { DEFAULT_COLUMNS, type BaseColumn } from '../model.js';
 import type { DateKeyFn } from '../query/age.js';
-import { CacheEntry, type EntryFailure, type ImageRef, type SyncState } from '../cache/entries.js';
+import { inflate, open, seal, type Head } from './container.js';
+import { SnapshotError } from './errors.js';
+import { checkedState, type Checks } from './validate.js';
 
-/** Bumped whenever the layout changes; a snapshot of another version is ignored, never misread. */
-export const SNAPSHOT_FORMAT = 'user-data-transformer/cache';
-export const SNAPSHOT_VERSION = 1;
+export { SnapshotError } from './errors.js';
+export { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './container.js';
 
 /** What a snapshot must match to be used: taken under other settings, its cache would be wrong. */
 export interface SnapshotScope {
@@ -18,27 +17,20 @@ export interface SnapshotScope {
   maxAgeYears: number;
 }
 
-// Compression runs on the thread pool: a large snapshot must not stall the event loop for it.
-const gzip = promisify(gzipCallback);
-const gunzip = promisify(gunzipCallback);
+/**
+ * Bounds on the inflated payload: a user costs a few hundred bytes (its names, keys and etag), so
+ * one that states more than this per user is refused, and none is ever inflated past the cap.
+ */
+const PAYLOAD_BYTES_PER_USER = 2_048;
+const PAYLOAD_BYTES_BASE = 1_048_576;
+const PAYLOAD_BYTES_CAP = 512 * 1_048_576;
 
-interface Header {
-  format: string;
-  version: number;
-  scope: SnapshotScope;
-  createdAtMs: number;
-  users: number;
-  /** SHA-256 of the payload line, hex. */
-  sha256: string;
-}
-
-/** Column-wise, so a million users cost a few arrays of strings, not a million objects. */
-interface Payload {
-  ids: string[];
-  first: string[];
-  last: string[];
-  birth: number[];
-  img: (string | null)[];
+/**
+ * Column-wise, so a million users cost a few arrays of strings, not a million objects. The row's
+ * columns are the row definition's (`DEFAULT_COLUMNS`), by name.
+ */
+export interface Payload {
+  columns: Record<BaseColumn, unknown[]>;
   keys: string[];
   etags: string[];
   sizes: number[];
@@ -49,106 +41,64 @@ interface Payload {
   images: [string, { key: string; modifiedMs: number | null }[]][];
 }
 
-export class SnapshotError extends UdtError {
-  constructor(message: string) {
-    super('snapshot_unusable', 500, message);
-  }
+interface SnapshotHead extends Head {
+  scope: SnapshotScope;
 }
 
-/** The cache as one gzip object: a header line (format, scope, checksum), then the payload line. */
-export async function encodeSnapshot(state: SyncState, scope: SnapshotScope, createdAtMs: number): Promise<Buffer> {
-  const p: Payload = { ids: [], first: [], last: [], birth: [], img: [], keys: [], etags: [], sizes: [], extra: [], failures: [], images: [] };
+export interface SnapshotOptions {
+  scope: SnapshotScope;
+  /** Signs the snapshot (HMAC-SHA256); a reader with a secret takes only snapshots it signed. */
+  secret: string | null;
+}
+
+/** The cache as one object (see `container.ts`). */
+export async function encodeSnapshot(state: SyncState, options: SnapshotOptions, createdAtMs: number): Promise<Buffer> {
+  const columns = Object.fromEntries(DEFAULT_COLUMNS.map((c) => [c, [] as unknown[]])) as Payload['columns'];
+  const p: Payload = { columns, keys: [], etags: [], sizes: [], extra: [], failures: [], images: [] };
+  let users = 0;
   for (const [userId, entry] of state.entries) {
     if (entry.failure) p.failures.push([userId, entry.failure]);
     const row = entry.row;
     if (!row) continue;
-    if (Object.keys(row.extra).length > 0) p.extra.push([p.ids.length, { ...row.extra }]);
-    p.ids.push(userId);
-    p.first.push(row.first_name);
-    p.last.push(row.last_name);
-    p.birth.push(row.birthts);
-    p.img.push(row.img_path);
+    if (Object.keys(row.extra).length > 0) p.extra.push([users, { ...row.extra }]);
+    for (const c of DEFAULT_COLUMNS) columns[c].push(c === 'user_id' ? userId : row[c]);
     p.keys.push(entry.key);
     p.etags.push(entry.etag);
     p.sizes.push(entry.size);
+    users++;
   }
   p.images = [...state.images].map(([id, refs]) => [id, refs.map((r) => ({ key: r.key, modifiedMs: Number.isFinite(r.modifiedMs) ? r.modifiedMs : null }))]);
   const payload = JSON.stringify(p);
-  const header: Header = { format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, scope, createdAtMs, users: p.ids.length, sha256: sha256(payload) };
-  return gzip(`${JSON.stringify(header)}\n${payload}`);
+  const head: SnapshotHead = { createdAtMs, users, payloadBytes: Buffer.byteLength(payload), scope: options.scope };
+  return seal(head, payload, options.secret);
 }
 
 /**
- * Reads a snapshot back into a fresh cache. Throws `SnapshotError` saying why when it is truncated,
- * corrupt, of another format or version, or taken under another scope: the caller then syncs cold.
+ * Reads a snapshot back into a fresh cache. Throws `SnapshotError` saying why when it is not one,
+ * is of another version or scope, is unsigned or wrongly signed while a secret is set, or inflates
+ * past its bounds: the caller then syncs cold. Every value is then held to the rules of a freshly
+ * read file; what breaks them is left out (`dropped`), so the next sync reads those files again.
  */
 export async function decodeSnapshot(
-  body: Buffer,
-  scope: SnapshotScope,
-  dateKey: DateKeyFn,
-): Promise<{ state: SyncState; createdAtMs: number; users: number }> {
-  let text: string;
+  object: Buffer,
+  options: SnapshotOptions & Omit<Checks, 'scope'> & { dateKey: DateKeyFn },
+): Promise<{ state: SyncState; createdAtMs: number; users: number; dropped: number }> {
+  const { head, compressed } = open(object, options.secret);
+  const scope = (head as SnapshotHead).scope;
+  if (JSON.stringify(scope) !== JSON.stringify(options.scope)) {
+    throw new SnapshotError(`taken for ${JSON.stringify(scope)}, not ${JSON.stringify(options.scope)}`);
+  }
+  const limit = Math.min(PAYLOAD_BYTES_CAP, PAYLOAD_BYTES_BASE + head.users * PAYLOAD_BYTES_PER_USER);
+  const text = await inflate(compressed, head, limit);
+  let payload: Payload;
   try {
-    text = (await gunzip(body)).toString('utf8');
-  } catch (error) {
-    throw new SnapshotError(`not a complete gzip stream (${(error as Error).message})`);
-  }
-  const newline = text.indexOf('\n');
-  const header = parseJson<Header>(newline < 0 ? text : text.slice(0, newline), 'header');
-  if (header.format !== SNAPSHOT_FORMAT || header.version !== SNAPSHOT_VERSION) {
-    throw new SnapshotError(
-      `format ${String(header.format)} version ${String(header.version)}; this build reads ${SNAPSHOT_FORMAT} version ${SNAPSHOT_VERSION}`,
-    );
-  }
-  if (JSON.stringify(header.scope) !== JSON.stringify(scope)) {
-    throw new SnapshotError(`taken for ${JSON.stringify(header.scope)}, not ${JSON.stringify(scope)}`);
-  }
-  const payloadText = text.slice(newline + 1);
-  if (sha256(payloadText) !== header.sha256) throw new SnapshotError('checksum mismatch: the payload is damaged');
-  const p = parseJson<Payload>(payloadText, 'payload');
-  return { state: restore(p, dateKey), createdAtMs: header.createdAtMs, users: header.users };
-}
-
-function restore(p: Payload, dateKey: DateKeyFn): SyncState {
-  const extra = new Map(p.extra);
-  const entries = new Map<string, CacheEntry>();
-  for (let i = 0; i < p.ids.length; i++) {
-    const userId = p.ids[i]!;
-    const entry = new CacheEntry();
-    const birthts = p.birth[i]!;
-    const row: UserRow = { user_id: userId, first_name: p.first[i]!, last_name: p.last[i]!, birthts, img_path: p.img[i] ?? null, extra: extraOf(extra.get(i)) };
-    entry.row = row;
-    entry.birthKey = dateKey(birthts);
-    entry.key = p.keys[i]!;
-    entry.etag = p.etags[i]!;
-    entry.size = p.sizes[i]!;
-    entries.set(userId, entry);
-  }
-  for (const [userId, failure] of p.failures) {
-    let entry = entries.get(userId);
-    if (!entry) entries.set(userId, (entry = new CacheEntry()));
-    entry.failure = failure.kind === 'birth' ? { ...failure, user: { ...failure.user, extra: extraOf(failure.user.extra) } } : failure;
-  }
-  const images = new Map(p.images.map(([id, refs]) => [id, refs.map((r): ImageRef => ({ key: r.key, modifiedMs: r.modifiedMs ?? -Infinity }))]));
-  return { entries, images, dirty: true };
-}
-
-/** Extra columns live in null-prototype objects, so a column named `__proto__` stays data. */
-function extraOf(source: Record<string, string> | undefined): Readonly<Record<string, string>> {
-  if (!source || Object.keys(source).length === 0) return EMPTY_EXTRA;
-  return Object.assign(Object.create(null) as Record<string, string>, source);
-}
-
-const EMPTY_EXTRA: Readonly<Record<string, string>> = Object.freeze({});
-
-function parseJson<T>(text: string, part: string): T {
-  try {
-    return JSON.parse(text) as T;
+    payload = JSON.parse(text) as Payload;
   } catch {
-    throw new SnapshotError(`the ${part} is not valid JSON (truncated?)`);
+    throw new SnapshotError('the payload is not valid JSON');
   }
+  const { state, users, dropped } = checkedState(payload, { ...options, scope: options.scope });
+  for (const entry of state.entries.values()) if (entry.row) entry.birthKey = options.dateKey(entry.row.birthts);
+  return { state, createdAtMs: head.createdAtMs, users, dropped };
 }
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+export type { CacheEntry, ImageRef };

@@ -86,7 +86,9 @@ export interface ObjectStore {
   /**
    * Every object whose key starts with `prefix`, at any depth, each once, in no particular order
    * (callers must not depend on one: S3 lists in UTF-8 byte order, a folder in whatever order its
-   * walk finds files). Never a partial list: throws instead.
+   * walk finds files). Never a partial list: throws instead. A store with real folders throws
+   * `StoreUnavailableError` when the folder the prefix names does not exist (a moved or mistyped
+   * source is an outage, not an empty one); a store without folders (S3) lists nothing.
    */
   list(prefix: string, options?: ListOptions): Promise<ObjectInfo[]>;
   /** The object's bytes, or `null` when there is no such key. */

@@ -1,7 +1,7 @@
 import type { ChangeEvent, ObjectInfo } from '../storage/ObjectStore.js';
 import { forgetEntry, type CacheEntry, type ImageRef, type SyncState } from '../cache/entries.js';
 import { fetchAll } from './fetch.js';
-import { alreadyHas, classifyKey, currentKey, refuseIfOversize, userIdOf, winsOver } from './fileRules.js';
+import { alreadyHas, classifyKey, currentKey, refuseIfOversize, userIdOf, userIdProblem, winsOver } from '../cache/fileRules.js';
 import { newestFirst } from './listing.js';
 import type { SyncContext } from './fullSync.js';
 
@@ -34,7 +34,9 @@ export async function applyChanges(state: SyncState, ctx: SyncContext, events: r
   for (const event of lastByKey.values()) {
     const kind = classifyKey(event.key, ctx.prefix, ctx.imageExtensions);
     const userId = kind === 'other' ? '' : userIdOf(event.key, ctx.prefix);
-    if (kind === 'csv' && userId !== '') {
+    if (kind !== 'other' && userIdProblem(userId)) {
+      summary.ignored++; // reported by the next full listing
+    } else if (kind === 'csv') {
       const object = onCsvEvent(state, ctx, userId, event, summary);
       if (object) toFetch.push([userId, object]);
     } else if (kind === 'image') {

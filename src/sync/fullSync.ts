@@ -1,7 +1,7 @@
 import type { SyncFailure, SyncReport } from '../model.js';
 import type { ObjectInfo } from '../storage/ObjectStore.js';
 import { forgetEntry, ownCopy, type CacheEntry, type ImageRef, type SyncState } from '../cache/entries.js';
-import { alreadyHas, refuseIfOversize } from './fileRules.js';
+import { alreadyHas, refuseIfOversize } from '../cache/fileRules.js';
 import { applyParsed, fetchAll, notifyProgress, type FetchContext } from './fetch.js';
 import { oldestBirthMs } from '../parse/birthDate.js';
 import { ListingClassifier, toRef, type UserCsvs } from './listing.js';

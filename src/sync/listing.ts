@@ -1,7 +1,7 @@
 import type { SyncFailure } from '../model.js';
 import type { ObjectInfo } from '../storage/ObjectStore.js';
 import type { ImageRef } from '../cache/entries.js';
-import { classifyKey, userIdOf, winsOver } from './fileRules.js';
+import { classifyKey, userIdOf, userIdProblem, winsOver } from '../cache/fileRules.js';
 import type { Pacer } from '../util/pacer.js';
 
 /**
@@ -105,9 +105,14 @@ export class ListingClassifier {
       return;
     }
     const userId = userIdOf(key, this.prefix);
+    const problem = userIdProblem(userId);
     if (kind === 'csv') {
-      if (userId === '') this.#failures.push({ key, reason: 'the file name has no user id before .csv' });
+      if (problem) this.#failures.push({ key, reason: problem });
       else this.#csvs.add(userId, object, key.endsWith('.csv'), this.#failures);
+      return;
+    }
+    if (problem) {
+      this.#ignored++; // an image no user id can have
       return;
     }
     const existing = this.#images.get(userId);

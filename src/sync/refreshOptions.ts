@@ -5,7 +5,13 @@ export interface RefreshObserver {
   syncFailed?(error: unknown): void;
   /** A batch of change events was applied. `received` events, `applied` after coalescing. */
   changesApplied?(summary: ChangeSummary, received: number, applied: number): void;
-  snapshotLoaded?(result: { users: number; ageMs: number; durationMs: number } | { error: string; durationMs: number }): void;
+  /**
+   * The snapshot was loaded (`dropped`: values that broke the rules of a freshly read file, left out
+   * and read again by the next sync), or not: `missing` when there is none yet, else `error` says why.
+   */
+  snapshotLoaded?(
+    result: { users: number; dropped: number; ageMs: number; durationMs: number } | { error: string; missing?: boolean; durationMs: number },
+  ): void;
   snapshotSaved?(result: { users: number; bytes: number; durationMs: number } | { error: string; durationMs: number }): void;
   /**
    * The change stream failed or could not start; full listings cover for it until it is back,
@@ -21,8 +27,14 @@ export interface RefreshOptions {
   reconcileIntervalMs: number;
   /** Use the store's change events when it has them. Default `true`. */
   watch: boolean;
-  /** Key of the cache snapshot in the store, or `null` for none. Default `null`. */
+  /** Key of the cache snapshot in the store, or `null` for none. Default `null`; `defaultSnapshotKey()` gives one per source. */
   snapshotKey: string | null;
+  /**
+   * Signs the snapshots written (HMAC-SHA256) and makes loading take only snapshots signed with it:
+   * whoever can write the store cannot then feed the service edited rows. Default `null`: unsigned,
+   * and every loaded value is still held to the rules of a freshly read file.
+   */
+  snapshotSecret: string | null;
   /** Snapshots are written at most this often, after changes only. Default 10 000 ms. */
   snapshotIntervalMs: number;
   observer: RefreshObserver;
@@ -38,6 +50,11 @@ export interface RefreshStatus {
   error?: string;
   /** `false` when the last sync could not download some CSVs (see `SyncReport.complete`). */
   complete: boolean;
+  /**
+   * What is worth a person's attention although nothing failed, e.g. `no user files under data/`:
+   * a source that is there but holds no users is served (empty), and said out loud here.
+   */
+  warnings: string[];
   /** Whether store change events are arriving (only while background refreshing runs). */
   watching?: boolean;
 }

@@ -42,6 +42,7 @@ export class Refresher {
       reconcileIntervalMs: options.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS,
       watch: options.watch ?? true,
       snapshotKey: options.snapshotKey ?? null,
+      snapshotSecret: options.snapshotSecret ?? null,
       snapshotIntervalMs: options.snapshotIntervalMs ?? DEFAULT_SNAPSHOT_INTERVAL_MS,
       observer: options.observer ?? {},
     };

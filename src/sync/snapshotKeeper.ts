@@ -1,6 +1,7 @@
 import { describeError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { decodeSnapshot, encodeSnapshot, type SnapshotScope } from '../snapshot/codec.js';
+import { snapshotScope } from '../snapshot/key.js';
 import { raceAbort } from '../util/async.js';
 import type { RefreshObserver, RefreshOptions } from './refreshOptions.js';
 import type { Syncer } from './syncer.js';
@@ -33,12 +34,14 @@ export class SnapshotKeeper {
   /** Every setting that decides what the cache holds: a snapshot taken under others is not used. */
   get #scope(): SnapshotScope {
     const lib = this.#lib;
-    return { sourcePrefix: lib.sourcePrefix, imageExtensions: [...lib.imageExtensionSet].sort(), maxCsvBytes: lib.maxCsvBytes, maxAgeYears: lib.maxAgeYears };
+    return snapshotScope({ ...lib, imageExtensions: lib.imageExtensionSet });
   }
 
   /**
-   * Returns whether a snapshot was loaded into the cache. Runs as one of the syncer's exclusive
-   * passes, so no sync can start under it (an export's, a request's) and be swapped out.
+   * Returns whether a snapshot was loaded into the cache whole, so it can be served as it is; one
+   * with values left out (see `decodeSnapshot`) is loaded but waits for the sync that reads them
+   * again. Runs as one of the syncer's exclusive passes, so no sync can start under it (an
+   * export's, a request's) and be swapped out.
    */
   load(): Promise<boolean> {
     return this.#syncer.exclusive(() => this.#load());
@@ -53,12 +56,21 @@ export class SnapshotKeeper {
       // Every sync waits behind this load: it must end, whatever the store does.
       const signal = AbortSignal.timeout(this.#lib.syncTimeoutMs);
       const body = await raceAbort(this.#lib.store.get(key, { signal }), signal);
-      if (body === null) throw new Error(`no snapshot at ${key} yet`);
-      const { state, createdAtMs, users } = await decodeSnapshot(body, this.#scope, this.#lib.dateKey);
+      if (body === null) {
+        this.#report.snapshotLoaded({ error: `no snapshot at ${key} yet`, missing: true, durationMs: elapsed() });
+        return false;
+      }
+      const { state, createdAtMs, users, dropped } = await decodeSnapshot(body, {
+        scope: this.#scope,
+        secret: this.#o.snapshotSecret,
+        nowMs: this.#lib.now(),
+        dateKey: this.#lib.dateKey,
+      });
       if (!(await this.#syncer.restore(state, createdAtMs))) throw new Error('a sync already loaded the cache');
-      this.#savedVersion = this.#syncer.table.version;
-      this.#report.snapshotLoaded({ users, ageMs: Math.max(0, this.#lib.now() - createdAtMs), durationMs: elapsed() });
-      return true;
+      // Left out because a value broke the rules: a snapshot to write again, with those files read afresh.
+      this.#savedVersion = dropped > 0 ? -1 : this.#syncer.table.version;
+      this.#report.snapshotLoaded({ users, dropped, ageMs: Math.max(0, this.#lib.now() - createdAtMs), durationMs: elapsed() });
+      return dropped === 0;
     } catch (error) {
       this.#report.snapshotLoaded({ error: describeError(error), durationMs: elapsed() });
       return false;
@@ -90,8 +102,9 @@ export class SnapshotKeeper {
     const started = performance.now();
     const version = this.#syncer.table.version;
     try {
-      const body = await encodeSnapshot(this.#syncer.state, this.#scope, this.#syncer.currentAtMs ?? this.#lib.now());
-      await this.#lib.store.put(key, body, 'application/gzip');
+      const options = { scope: this.#scope, secret: this.#o.snapshotSecret };
+      const body = await encodeSnapshot(this.#syncer.state, options, this.#syncer.currentAtMs ?? this.#lib.now());
+      await this.#lib.store.put(key, body, 'application/octet-stream');
       this.#savedVersion = version;
       this.#lastSaveMs = this.#lib.now();
       this.#report.snapshotSaved({ users: this.#syncer.table.rows.length, bytes: body.length, durationMs: Math.round(performance.now() - started) });

@@ -10,7 +10,7 @@ describe('udt help, version and exit codes', () => {
   beforeAll(async () => {
     dir = await makeUserFolder({ count: 5, seed: 9 });
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterAll(() => rm(path.dirname(dir), { recursive: true, force: true }));
 
   it('--version prints the package version', async () => {
     const pkg = JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
@@ -50,7 +50,7 @@ describe('udt help, version and exit codes', () => {
       "'--out <file>' cannot be used with option '--key <key>'",
       'export',
     ],
-    ['a key read back as a user', ['export', '--source', 'DIR', '--key', 'out.csv'], 'directly in the source folder', 'export'],
+    ['a key read back as a user', ['export', '--source', 'DIR', '--key', 'users/out.csv'], 'must not be directly in users/', 'export'],
     ['a key leaving the store', ['export', '--source', 'DIR', '--key', '../out.csv'], 'must be a relative key', 'export'],
     [
       'an s3 source without endpoint or credentials',
@@ -88,14 +88,14 @@ describe('udt help, version and exit codes', () => {
       const result = await runCli([command, '--source', missing]);
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');
-      expect(result.stderr).toMatch(/^udt: sync failed: local store: cannot open root .*no-such-folder: ENOENT[^\n]*\n$/);
+      expect(result.stderr).toMatch(/^udt: sync failed: local store: the folder no-such-folder\/ does not exist in [^\n]*\n$/);
     }
   });
 
   it('exits with 1 when the source is a file, not a folder', async () => {
     const result = await runCli(['stats', '--source', path.join(dir, '1001.csv')]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^udt: sync failed: [^\n]*not a directory\n$/);
+    expect(result.stderr).toMatch(/^udt: sync failed: [^\n]*1001\.csv\/ is not a folder\n$/);
   });
 
   it('export --out that cannot be written exits with 1 and leaves the old file and no temp file', async () => {

@@ -14,7 +14,7 @@ describe('udt export --out to something that is not a regular file', () => {
     scratch = await mkdtemp(path.join(tmpdir(), 'udt-fifo-'));
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await rm(path.dirname(dir), { recursive: true, force: true });
     await rm(scratch, { recursive: true, force: true });
   });
 

@@ -14,7 +14,7 @@ describe('udt on a local folder', () => {
     dir = await makeUserFolder({ count: 80, seed: 7 });
     lib = await libraryView(dir);
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterAll(() => rm(path.dirname(dir), { recursive: true, force: true }));
 
   it('stats --json prints the GET /stats body with the library’s numbers', async () => {
     const all = await runCli(['stats', '--source', dir, '--json']);
@@ -96,14 +96,14 @@ describe('udt on a local folder', () => {
     await rm(outDir, { recursive: true, force: true });
   });
 
-  it('export --key writes into the folder; without --out or --key it writes processed_data/output.csv', async () => {
+  it('export --key writes beside the source folder, as the service does; without --out or --key it writes processed_data/output.csv', async () => {
     const keyed = await runCli(['export', '--source', dir, '--key', 'exports/today.csv']);
     expect(keyed.code).toBe(0);
-    expect(await readFile(path.join(dir, 'exports/today.csv'), 'utf8')).toBe(lib.toCsv());
+    expect(await readFile(path.join(dir, '../exports/today.csv'), 'utf8')).toBe(lib.toCsv());
     const byDefault = await runCli(['export', '--source', dir]);
     expect(byDefault.code).toBe(0);
     expect(byDefault.stdout).toContain('to processed_data/output.csv');
-    expect(await readFile(path.join(dir, 'processed_data/output.csv'), 'utf8')).toBe(lib.toCsv());
+    expect(await readFile(path.join(dir, '../processed_data/output.csv'), 'utf8')).toBe(lib.toCsv());
     // Written below the source folder, the outputs are never read back as users.
     const again = await runCli(['stats', '--source', dir, '--json']);
     expect(JSON.parse(again.stdout)).toMatchObject({ count: 80 });
@@ -119,7 +119,7 @@ describe('udt on a folder with unusable files', () => {
       extra: { 'broken.csv': 'first_name,last_name\nAnn,Lee\n', 'future.csv': `first_name,last_name,birthts\nZed,Zee,${Date.UTC(2999, 0, 1)}\n` },
     });
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterAll(() => rm(path.dirname(dir), { recursive: true, force: true }));
 
   it('sync lists each failed file with its key and reason', async () => {
     const lib = await libraryView(dir);
@@ -129,7 +129,7 @@ describe('udt on a folder with unusable files', () => {
     expect(stdout).toContain('2 failed files:\n');
     for (const { key, reason } of lib.lastSync!.report.failed) expect(stdout).toContain(`  ${key}: ${reason}\n`);
     const json = JSON.parse((await runCli(['sync', '--source', dir, '--json'])).stdout) as { failed: { key: string }[] };
-    expect(json.failed.map((f) => f.key).sort()).toEqual(['broken.csv', 'future.csv']);
+    expect(json.failed.map((f) => f.key).sort()).toEqual(['users/broken.csv', 'users/future.csv']);
   });
 
   it('stats and query still answer, and warn on stderr that files were left out', async () => {

@@ -18,7 +18,7 @@ describe('udt progress output', () => {
   beforeAll(async () => {
     dir = await makeUserFolder({ count: USERS, seed: 5 });
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterAll(() => rm(path.dirname(dir), { recursive: true, force: true }));
 
   it('prints nothing on stderr when it is not a terminal and --progress is not given', async () => {
     const out = path.join(dir, '..', `${path.basename(dir)}-out.csv`);

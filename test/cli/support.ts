@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,17 +50,21 @@ export function tempDir(): Promise<string> {
   return mkdtemp(path.join(tmpdir(), 'udt-cli-'));
 }
 
-/** A temp folder of generated demo users (CSVs, images, an orphan image), plus any extra files. */
+/**
+ * A folder `users` of generated demo users (CSVs, images, an orphan image), plus any extra files,
+ * in a temp folder of its own (where exports into the store land): remove `path.dirname(dir)`.
+ */
 export async function makeUserFolder(options: { count: number; seed: number; extra?: Record<string, string> }): Promise<string> {
-  const dir = await tempDir();
+  const dir = path.join(await tempDir(), 'users');
+  await mkdir(dir);
   for (const file of generateDemoFiles({ count: options.count, seed: options.seed })) await writeFile(path.join(dir, file.name), file.body);
   for (const [name, body] of Object.entries(options.extra ?? {})) await writeFile(path.join(dir, name), body);
   return dir;
 }
 
-/** The library's view of the same folder, for comparing the command's answers with. */
+/** The library's view of the same folder, as the command sees it (the prefix `users/` of the folder that holds it). */
 export async function libraryView(dir: string): Promise<UserDataTransformer> {
-  const transformer = new UserDataTransformer({ store: createLocalStore({ root: dir }), sourcePrefix: '' });
+  const transformer = new UserDataTransformer({ store: createLocalStore({ root: path.dirname(dir) }), sourcePrefix: `${path.basename(dir)}/` });
   await transformer.sync();
   return transformer;
 }

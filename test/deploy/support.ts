@@ -177,6 +177,7 @@ export const SAMPLE_SECRETS: ReadonlyMap<string, string> = new Map([
   ['MINIO_APP_ACCESS_KEY', 'sample-app-user'],
   ['MINIO_APP_SECRET_KEY', 'sample-app-secret'],
   ['API_KEY', 'sample-api-key'],
+  ['SNAPSHOT_SECRET', 'sample-snapshot-secret'],
 ]);
 
 export const envExampleText = await readText('.env.example');

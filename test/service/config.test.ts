@@ -6,7 +6,7 @@ const s3 = { MINIO_ENDPOINT: 'http://localhost:9000', MINIO_ACCESS_KEY: 'ak', MI
 describe('loadConfig', () => {
   it('runs on the local folder with documented defaults when nothing is set', () => {
     expect(loadConfig({})).toEqual({
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       port: 8080,
       store: { kind: 'local', root: '.' },
       sourcePrefix: 'data/',
@@ -14,7 +14,8 @@ describe('loadConfig', () => {
       outputCron: '* * * * *',
       maxStalenessMs: 5000,
       reconcileIntervalMs: 60_000,
-      snapshotKey: 'processed_data/.snapshot/cache.v1.json.gz',
+      snapshotKey: expect.stringMatching(/^processed_data\/\.snapshot\/data-[0-9a-f]{12}\.v2\.snap$/),
+      snapshotSecret: null,
       readyTimeoutMs: 10_000,
       syncConcurrency: 16,
       syncTimeoutMs: 120_000,
@@ -23,10 +24,23 @@ describe('loadConfig', () => {
       timeZone: 'UTC',
       escapeFormulas: true,
       allowIncompleteExport: false,
+      allowEmptyExport: false,
       corsOrigins: null,
       apiKey: null,
       logLevel: 'info',
     });
+  });
+
+  it('gives each source prefix and its settings a snapshot key of its own, and checks SOURCE_PREFIX as strictly as OUTPUT_KEY', () => {
+    const a = loadConfig({ SOURCE_PREFIX: 'team-a' }).snapshotKey;
+    const b = loadConfig({ SOURCE_PREFIX: 'team-b' }).snapshotKey;
+    const stricter = loadConfig({ SOURCE_PREFIX: 'team-a', MAX_AGE_YEARS: '120' }).snapshotKey;
+    expect(new Set([a, b, stricter]).size).toBe(3);
+    expect(loadConfig({ SOURCE_PREFIX: 'team-a/' }).snapshotKey).toBe(a);
+    for (const bad of ['./data', '/data', '../data', 'a//b', 'a/./b']) {
+      expect(() => loadConfig({ SOURCE_PREFIX: bad }), bad).toThrow(/SOURCE_PREFIX=.*must be a folder inside the store/);
+    }
+    expect(() => loadConfig({ SNAPSHOT_SECRET: 'short' })).toThrow(/SNAPSHOT_SECRET="\[redacted\]": must be at least 16/);
   });
 
   it('switches to S3 with its own prefix default when MINIO_ENDPOINT is set', () => {
@@ -82,7 +96,7 @@ describe('loadConfig', () => {
     [{ MAX_STALENESS_MS: '-5' }, /MAX_STALENESS_MS="-5"/],
     [{ AGE_TIMEZONE: 'Mars/Olympus' }, /AGE_TIMEZONE="Mars\/Olympus": must be an IANA time zone/],
     [{ CSV_ESCAPE_FORMULAS: 'maybe' }, /CSV_ESCAPE_FORMULAS="maybe": must be true or false/],
-    [{ SNAPSHOT_KEY: 'data/cache.gz' }, /SNAPSHOT_KEY="data\/cache.gz": must not be directly under SOURCE_PREFIX/],
+    [{ SNAPSHOT_KEY: 'data/cache.gz' }, /SNAPSHOT_KEY="data\/cache.gz": must not be directly in data\//],
     [
       { MINIO_ENDPOINT: 'ftp://admin:hunter2@host', MINIO_ACCESS_KEY: 'a', MINIO_SECRET_KEY: 'b' },
       /MINIO_ENDPOINT="ftp:\/\/\[redacted\]@host": must be an http/,
@@ -91,7 +105,7 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud"/],
     [{ OUTPUT_KEY: '../etc/out.csv' }, /OUTPUT_KEY="..\/etc\/out.csv": must be a relative key/],
     [{ OUTPUT_KEY: '/abs/out.csv' }, /OUTPUT_KEY="\/abs\/out.csv": must be a relative key/],
-    [{ OUTPUT_KEY: 'data/output.csv' }, /OUTPUT_KEY="data\/output.csv": must not be directly under SOURCE_PREFIX \(data\/\)/],
+    [{ OUTPUT_KEY: 'data/output.csv' }, /OUTPUT_KEY="data\/output.csv": must not be directly in data\//],
   ])('refuses %j, naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -44,7 +44,7 @@ describe('classifyListing', () => {
   it('reports a CSV with no user id and a second CSV for the same id', async () => {
     const r = await classifyListing([obj('p/.csv'), obj('p/5.CSV'), obj('p/5.csv')], 'p/', IMAGES);
     expect(r.failures).toEqual([
-      { key: 'p/.csv', reason: 'the file name has no user id before .csv' },
+      { key: 'p/.csv', reason: 'the file name has no user id before its extension' },
       { key: 'p/5.csv', reason: 'user id 5 is already provided by p/5.CSV' },
     ]);
   });

@@ -28,6 +28,10 @@ function render(sync, health, headerAge) {
   const store = health.status === 'ok' ? health.store : `${health.store} — unreachable`;
   setText('store-line', `${store} · ${health.users} users`);
   $('store-line').classList.toggle('bad', health.status !== 'ok');
+  // Said out loud: a source with no user files is served, but is rarely what was meant.
+  const warnings = health.warnings ?? [];
+  setText('warnings', warnings.map((w) => `Warning: ${w}. Check the source folder (SOURCE_PREFIX).`).join(' '));
+  $('warnings').hidden = warnings.length === 0;
   const last = sync.lastSync;
   clock.dataAge = headerAge ?? (last ? { ms: 0, at: Date.parse(last.finishedAt) } : null);
   setText('last-sync', sync.running ? 'syncing now…' : last ? `synced ${formatInstant(last.finishedAt)}` : 'not synced yet');

@@ -56,6 +56,7 @@ function healthHandler(transformer: UserDataTransformer, exporter: Exporter): Re
       dataAgeMs: status.dataAgeMs,
       lastSync: last ? { at: new Date(last.atMs).toISOString(), durationMs: last.report.durationMs, failed: last.report.failed.length } : null,
       lastExport: exporter.lastExport ?? null,
+      warnings: status.warnings,
     };
     try {
       await withDeadline(transformer.store.ping(), HEALTH_PING_TIMEOUT_MS, () => new Error(`the store did not answer within ${HEALTH_PING_TIMEOUT_MS} ms`));
@@ -86,15 +87,21 @@ function readyHandler(transformer: UserDataTransformer): RequestHandler {
     const status = transformer.status;
     let body: Readiness;
     if (!status.loaded) {
-      body = { status: 'loading', dataAgeMs: null, error: { code: 'loading', message: 'the first load of the data has not finished yet' } };
+      body = {
+        status: 'loading',
+        dataAgeMs: null,
+        warnings: status.warnings,
+        error: { code: 'loading', message: 'the first load of the data has not finished yet' },
+      };
     } else if (status.stale) {
       body = {
         status: 'unavailable',
         dataAgeMs: status.dataAgeMs,
+        warnings: status.warnings,
         error: { code: 'store_unavailable', message: `the last refresh failed: ${status.error ?? 'unknown error'}` },
       };
     } else {
-      res.json({ status: 'ready', dataAgeMs: status.dataAgeMs } satisfies Readiness);
+      res.json({ status: 'ready', dataAgeMs: status.dataAgeMs, warnings: status.warnings } satisfies Readiness);
       return;
     }
     res.status(503).json(body);

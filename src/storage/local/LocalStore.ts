@@ -51,7 +51,11 @@ export function createLocalStore(options: LocalStoreOptions): ObjectStore {
     // Walk only the deepest folder the prefix names, never the whole root.
     const slash = prefix.lastIndexOf('/');
     const dirKey = slash < 0 ? '' : prefix.slice(0, slash + 1);
-    if (!(await startInsideRoot(dirKey))) return [];
+    if (!(await startInsideRoot(dirKey))) {
+      // A folder store can tell a missing folder from an empty one: a source folder moved away or
+      // mistyped is an outage, never an empty source whose export would publish nothing.
+      throw new StoreUnavailableError(`local store: the folder ${clipKey(dirKey)} does not exist in ${root}`);
+    }
     options.signal?.throwIfAborted();
     return listFolder({ root, dirKey, prefix, tempMarker: TEMP_MARKER }, listingThreads, options);
   }
@@ -70,8 +74,11 @@ export function createLocalStore(options: LocalStoreOptions): ObjectStore {
       if (isMissing(error)) return false;
       throw unavailable(`list ${dirKey}`, error);
     }
-    if (isInside(await realpath(root), real)) return true;
-    throw new StoreUnavailableError(`local store: ${clipKey(dirKey)} is a link to a folder outside the store root ${root}`);
+    if (!isInside(await realpath(root), real)) {
+      throw new StoreUnavailableError(`local store: ${clipKey(dirKey)} is a link to a folder outside the store root ${root}`);
+    }
+    if (!(await stat(real)).isDirectory()) throw new StoreUnavailableError(`local store: ${clipKey(dirKey)} is not a folder`);
+    return true;
   }
 
   async function get(key: string, options: GetOptions = {}): Promise<Buffer | null> {

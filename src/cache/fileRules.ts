@@ -1,4 +1,5 @@
-import { CacheEntry, sameSource, type Fingerprint, type SyncState } from '../cache/entries.js';
+import { CacheEntry, sameSource, type Fingerprint, type SyncState } from './entries.js';
+import { controlProblem } from '../parse/rules.js';
 import type { ObjectInfo } from '../storage/ObjectStore.js';
 
 /**
@@ -39,6 +40,15 @@ function isCsvExtension(key: string, dot: number): boolean {
     (key.charCodeAt(dot + 2) | 0x20) === 0x73 &&
     (key.charCodeAt(dot + 3) | 0x20) === 0x76
   );
+}
+
+/**
+ * Why a name cannot be a user id (or an image's), or `null`: it must not be empty, and must hold no
+ * control character (it ends up in every answer and on terminals).
+ */
+export function userIdProblem(userId: string): string | null {
+  if (userId === '') return 'the file name has no user id before its extension';
+  return controlProblem('the file name', userId);
 }
 
 /** Of two CSVs of one user (`7.csv`, `7.CSV`), the one with the smaller key is the user's, whatever order they come in. */
