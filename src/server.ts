@@ -1,26 +1,26 @@
 import compression from 'compression';
 import cors from 'cors';
 import express, { type Request, type RequestHandler, type Response } from 'express';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { DEFAULT_MAX_STALENESS_MS, DEFAULT_READY_TIMEOUT_MS, type ObjectStore, type UserDataTransformer } from './index.js';
+import { accessLog } from './service/accessLog.js';
 import { boundedQuery, onlyMethods, parseQueryString, securityHeaders } from './service/edges.js';
 import { errorHandler } from './service/errorHandler.js';
 import type { Exporter } from './service/exporter.js';
 import { freshness } from './service/freshness.js';
 import { MethodNotAllowedError, NotFoundError } from './service/httpErrors.js';
 import type { Metrics } from './service/metrics.js';
-import { ConfigError, loadConfig, type Config } from './service/config.js';
+import type { Config } from './service/config.js';
 import { createLogger } from './service/logger.js';
 import { buildOpenApiDocument } from './service/openapi.js';
 import { dashboardAssets } from './service/routes/dashboard.js';
 import { ROUTES, allowedMethods, type Route, type RouteContext } from './service/routes/index.js';
 import { startScheduler, type Scheduler } from './service/scheduler.js';
 import { installShutdown } from './service/shutdown.js';
+import { isLoopback, listen, readConfig } from './service/listen.js';
 import { buildParts, startRefreshing, type ServiceParts } from './service/wiring.js';
-import { answerClientErrors } from './service/edges.js';
 import { packageVersion } from './util/packageVersion.js';
 
 /**
@@ -63,13 +63,7 @@ export function createApp(transformer: UserDataTransformer, config: AppConfig): 
   // version-based ETag instead.
   app.set('etag', false);
   app.set('query parser', parseQueryString);
-  app.use(
-    pinoHttp({
-      logger: config.logger,
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-      serializers: { req: (req: Request) => ({ method: req.method, url: req.url }), res: (res: Response) => ({ status: res.statusCode }) },
-    }),
-  );
+  app.use(accessLog(config.logger));
   if (config.metrics) app.use(config.metrics.middleware());
   app.use(boundedQuery());
   app.use(securityHeaders());
@@ -167,6 +161,12 @@ export async function startServer(env: Record<string, string | undefined> = proc
   process.on('unhandledRejection', (reason) => logger.error({ err: reason, event: 'unhandled_rejection' }, 'unhandled rejection'));
   const service = buildService(config, logger);
   const server = await listen(service.app, config, logger);
+  if (config.apiKey === null && !isLoopback(config.host)) {
+    logger.warn(
+      { event: 'open_export', host: config.host },
+      `POST /data (export now) is open to anyone who reaches ${config.host}:${config.port}; set API_KEY to require it in header x-api-key`,
+    );
+  }
   startRefreshing(service, config, logger);
   let scheduler: Scheduler | undefined;
   if (config.outputCron) {
@@ -176,35 +176,4 @@ export async function startServer(env: Record<string, string | undefined> = proc
   }
   installShutdown({ server, transformer: service.transformer, exporter: service.exporter, scheduler, logger });
   return { ...service, server, scheduler };
-}
-
-function readConfig(env: Record<string, string | undefined>): Config {
-  try {
-    return loadConfig(env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-}
-
-/** Listens, and says so only once it does; a failure to listen is fatal, in one line. */
-function listen(app: express.Express, config: Config, logger: Logger): Promise<Server> {
-  const server = createServer(app);
-  answerClientErrors(server);
-  return new Promise((resolve) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      logger.fatal(
-        { event: 'listen_failed', code: error.code, host: config.host, port: config.port },
-        `cannot listen on ${config.host}:${config.port}: ${error.message}`,
-      );
-      process.exit(1);
-    });
-    server.listen(config.port, config.host, () => {
-      const { port } = server.address() as { port: number };
-      const shown = config.host === '0.0.0.0' ? 'localhost' : config.host;
-      logger.info({ event: 'listening', host: config.host, port, sourcePrefix: config.sourcePrefix }, `listening on http://${shown}:${port}`);
-      resolve(server);
-    });
-  });
 }

@@ -53,6 +53,11 @@ export interface SyncState {
   images: Map<string, ImageRef[]>;
   /** Rows changed since the table was last built; cleared by whoever rebuilds it. */
   dirty: boolean;
+  /**
+   * The earliest birth date held back for being in the future (ms since the epoch), so the user
+   * can appear the moment it passes without waiting for a listing; undefined or `Infinity`: none.
+   */
+  nextBirthMs?: number;
 }
 
 /**

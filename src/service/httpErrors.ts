@@ -1,6 +1,6 @@
 import { UdtError } from '../index.js';
 
-/** Errors only the HTTP layer raises; the error handler in `app.ts` maps every `UdtError` to its status. */
+/** Errors only the HTTP layer raises; the error handler in `server.ts` maps every `UdtError` to its status. */
 export class NotFoundError extends UdtError {
   constructor(message: string) {
     super('not_found', 404, message);

@@ -85,6 +85,7 @@ export function applyParsed(state: SyncState, ctx: FetchContext, userId: string,
   const problem = checkBirthDate(user.birthts, ctx.nowMs, ctx.maxAgeYears);
   if (problem) {
     entry.failure = { kind: 'birth', source: { key: source.key, etag: source.etag, size: source.size }, reason: problem, user };
+    if (user.birthts > ctx.nowMs) state.nextBirthMs = Math.min(state.nextBirthMs ?? Infinity, user.birthts);
     return;
   }
   const { first_name, last_name, birthts, extra } = user;

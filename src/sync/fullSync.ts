@@ -100,6 +100,7 @@ async function reconcileEntries(
   let users = 0;
   const missing: string[] = [];
   const failed: SyncFailure[] = [];
+  state.nextBirthMs = Infinity;
   for (const [userId, entry] of state.entries) {
     if (pacer.due()) await pacer.pause();
     if (listed && !listed.has(userId)) {
@@ -124,6 +125,21 @@ async function reconcileEntries(
   }
   missing.sort();
   return { removed, users, missing, failed };
+}
+
+/**
+ * The birth-date rules applied again to every user without a listing or a download: when the
+ * earliest held-back birth date (`SyncState.nextBirthMs`) has passed, its user joins the table
+ * then, not at the next listing.
+ */
+export async function recheckBirthDates(state: SyncState, ctx: SyncContext): Promise<void> {
+  const oldestMs = oldestBirthMs(ctx.nowMs, ctx.maxAgeYears);
+  const pacer = new Pacer(ctx.signal);
+  state.nextBirthMs = Infinity;
+  for (const [userId, entry] of state.entries) {
+    if (pacer.due()) await pacer.pause();
+    recheckBirthDate(state, ctx, userId, entry, oldestMs);
+  }
 }
 
 /**

@@ -7,6 +7,8 @@ import { SnapshotKeeper } from './snapshotKeeper.js';
 import type { Syncer } from './syncer.js';
 
 const WATCH_RETRY_FIRST_MS = 1_000;
+/** The longest delay `setTimeout` takes (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const WATCH_RETRY_MAX_MS = 30_000;
 
 /** The background loop behind `UserDataTransformer.start()`. */
@@ -115,7 +117,10 @@ export class Refresher {
     clearTimeout(this.#timer);
     if (this.#stopped) return;
     const interval = this.#watchLive ? this.#o.reconcileIntervalMs : this.#o.maxStalenessMs;
-    const waitMs = Math.max(0, Math.min(this.#lastAttemptMs + interval - this.#lib.now(), this.#o.maxStalenessMs));
+    const nowMs = this.#lib.now();
+    // A held-back future birth date wakes the loop the moment it passes (timers take at most ~24 days).
+    const birthDueMs = Math.min(this.#syncer.nextBirthMs + 1 - nowMs, MAX_TIMER_MS);
+    const waitMs = Math.max(0, Math.min(this.#lastAttemptMs + interval - nowMs, this.#o.maxStalenessMs, birthDueMs));
     this.#timer = setTimeout(() => void this.#track(this.#tick()), waitMs);
     this.#timer.unref();
   }
@@ -125,6 +130,7 @@ export class Refresher {
       const nowMs = this.#lib.now();
       const interval = this.#watchLive ? this.#o.reconcileIntervalMs : this.#o.maxStalenessMs;
       if (nowMs - this.#lastAttemptMs >= interval) await this.#fullSync();
+      else if (this.#syncer.nextBirthMs < nowMs) await this.#syncer.recheckBirthDates().catch((error: unknown) => this.#report.syncFailed(error));
       // Events keep the table current only from a listing that started after the stream opened.
       else if (this.#watchLive && !this.#syncer.lastFailure && this.#lastFullSyncStartMs >= this.#watchOpenedAtMs) this.#syncer.confirmCurrent(nowMs);
       // Exports sync too, outside this loop: whatever changed the table gets saved.

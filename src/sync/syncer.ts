@@ -8,7 +8,7 @@ import type { ChangeEvent } from '../storage/ObjectStore.js';
 import { applyChanges, type ChangeSummary } from './changes.js';
 import type { SyncState } from '../cache/entries.js';
 import { raceAbort } from '../util/async.js';
-import { runSync, type SyncContext } from './fullSync.js';
+import { recheckBirthDates, runSync, type SyncContext } from './fullSync.js';
 
 export interface LastSync {
   /** When the sync started, ms since the epoch. */
@@ -152,6 +152,24 @@ export class Syncer {
         throw error;
       } finally {
         done();
+      }
+    });
+  }
+
+  /** The earliest held-back birth date, ms since the epoch (`Infinity`: none): see `recheckBirthDates`. */
+  get nextBirthMs(): number {
+    return this.state.nextBirthMs ?? Infinity;
+  }
+
+  /** Applies the birth-date rules again now, without a listing (see `recheckBirthDates`). */
+  recheckBirthDates(): Promise<void> {
+    return this.exclusive(async () => {
+      const { signal, done } = this.#deadline();
+      try {
+        await raceAbort(recheckBirthDates(this.state, this.#o.context({ nowMs: this.#o.now(), signal })), signal);
+      } finally {
+        done();
+        await this.#rebuild();
       }
     });
   }

@@ -295,3 +295,28 @@ describe('background refresh on the local store', () => {
     });
   });
 });
+
+describe('a birth date held back for being in the future', () => {
+  it('becomes a user the moment it passes, without a listing or a download', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'udt-birth-'));
+    await mkdir(path.join(root, 'data'));
+    const soon = Date.now() + 1_500;
+    await writeFile(path.join(root, 'data/1.csv'), csv('Now'));
+    await writeFile(path.join(root, 'data/2.csv'), csv('Soon', soon));
+    const store = instrument(createLocalStore({ root }));
+    const t = new UserDataTransformer({ store, sourcePrefix: 'data/' });
+    try {
+      t.start({ maxStalenessMs: QUIET_MS, reconcileIntervalMs: QUIET_MS, watch: false });
+      await t.whenReady(5_000);
+      expect(t.rows().map((r) => r.user_id)).toEqual(['1']);
+      const { lists, gets } = { lists: store.counts.lists, gets: store.counts.gets.length };
+      await eventually(() => t.rows().length === 2, 4_000, 'the user born just now');
+      expect(Date.now()).toBeGreaterThan(soon);
+      expect(t.rows().map((r) => r.first_name)).toEqual(['Now', 'Soon']);
+      expect({ lists: store.counts.lists, gets: store.counts.gets.length }).toEqual({ lists, gets });
+    } finally {
+      await t.stop();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
