@@ -33,6 +33,13 @@ export interface FreshnessResult {
  * Keeps an in-memory table of the users under a store prefix and answers queries over it.
  * Construction does no I/O: call `sync()` to load once, or `start()` to keep the table current in
  * the background (change events, periodic reconciling listings, a snapshot for warm restarts).
+ *
+ * @example
+ * ```ts
+ * const transformer = new UserDataTransformer({ store: createLocalStore({ root: '.' }), sourcePrefix: 'data/' });
+ * await transformer.sync();
+ * transformer.averageAge({ imageExists: true, minAge: 30, maxAge: 40 }); // { averageAge: 34.9…, count: 13 }
+ * ```
  */
 export class UserDataTransformer {
   readonly store: ObjectStore;
@@ -76,6 +83,13 @@ export class UserDataTransformer {
    * waits for it and then syncs again, so its answer reflects the store as of the call. A sync that
    * outlives `syncTimeoutMs` is cancelled. Throws `StoreUnavailableError` when the listing fails or
    * the deadline passes; whatever was fetched before that is kept.
+   *
+   * @example
+   * ```ts
+   * const report = await transformer.sync({ onProgress: ({ phase, done, total }) => console.error(phase, done, total) });
+   * console.log(report.users, report.downloaded, report.failed); // failed: [{ key, reason }]
+   * await transformer.sync({ fresh: true }); // reflects the store as of this call, even if a sync was running
+   * ```
    */
   sync(options: SyncOptions = {}): Promise<SyncReport> {
     return this.#syncer.sync(options);
@@ -85,6 +99,14 @@ export class UserDataTransformer {
    * Keeps the table current in the background until `stop()`: loads the snapshot (if configured),
    * syncs, then applies the store's change events and reconciles with full listings. Reads never
    * wait for any of it; `whenReady()` resolves once a table is loaded. Calling it twice is an error.
+   *
+   * @example
+   * ```ts
+   * transformer.start({ maxStalenessMs: 5_000, snapshotKey: 'processed_data/.snapshot/cache.v1.json.gz' });
+   * await transformer.whenReady(10_000);
+   * console.log(transformer.status); // { loaded: true, dataAgeMs: 12, stale: false, complete: true, watching: true }
+   * await transformer.stop();
+   * ```
    */
   start(options: Partial<RefreshOptions> = {}): void {
     if (this.#refresher) throw new Error('UserDataTransformer: start() was already called');
@@ -97,19 +119,42 @@ export class UserDataTransformer {
     return this.#refresher !== undefined;
   }
 
-  /** Stops background refreshing and watching; waits for a running snapshot write. */
+  /**
+   * Stops background refreshing and watching; waits for a running snapshot write.
+   *
+   * @example
+   * ```ts
+   * process.once('SIGTERM', () => void transformer.stop().then(() => transformer.store.close()));
+   * ```
+   */
   async stop(): Promise<void> {
     await this.#refresher?.stop();
   }
 
-  /** Resolves once a table is loaded (from a snapshot or a sync); rejects after `timeoutMs`. */
+  /**
+   * Resolves once a table is loaded (from a snapshot or a sync); rejects after `timeoutMs`.
+   *
+   * @example
+   * ```ts
+   * transformer.start();
+   * await transformer.whenReady(10_000).catch(() => console.error('no table yet; reads would answer 503 not_ready'));
+   * ```
+   */
   whenReady(timeoutMs: number): Promise<void> {
     if (this.#syncer.currentAtMs !== undefined) return Promise.resolve();
     if (!this.#refresher) return this.sync().then(() => undefined);
     return this.#refresher.whenReady(timeoutMs);
   }
 
-  /** How current the table is: its age, whether the last refresh failed, whether rows are missing. */
+  /**
+   * How current the table is: its age, whether the last refresh failed, whether rows are missing.
+   *
+   * @example
+   * ```ts
+   * const { dataAgeMs, stale, error } = transformer.status;
+   * if (stale) console.warn(`answering from a table ${dataAgeMs} ms old: ${error}`);
+   * ```
+   */
   get status(): RefreshStatus {
     const s = this.#syncer;
     const nowMs = this.options.now();
@@ -138,6 +183,12 @@ export class UserDataTransformer {
    * fails but an earlier one succeeded, the cached table is kept and the result says it is stale,
    * and for the next `maxAgeMs` further calls report the same without trying again; with nothing
    * cached the error is thrown.
+   *
+   * @example
+   * ```ts
+   * const { stale, error } = await transformer.ensureFresh(5_000); // syncs only when the last sync is older than 5 s
+   * if (stale) console.warn(`the store failed (${error}); the cached table answers`);
+   * ```
    */
   async ensureFresh(maxAgeMs: number): Promise<FreshnessResult> {
     const nowMs = this.options.now();
@@ -189,13 +240,29 @@ export class UserDataTransformer {
     return this.#o.dateKey(this.#o.now());
   }
 
-  /** Rows matching the filters, in `user_id` order. The rows are the cache's own: treat them as read-only. */
+  /**
+   * Rows matching the filters, in `user_id` order. The rows are the cache's own: treat them as read-only.
+   *
+   * @example
+   * ```ts
+   * const withImage = transformer.rows({ imageExists: true, where: (row) => row.last_name.startsWith('S') });
+   * withImage[0]?.img_path; // e.g. 'data/1003.png'
+   * ```
+   */
   rows(filters: UserFilters = {}): UserRow[] {
     const table = this.table;
     return selectRows(table, filters, this.todayKey()).map((i) => table.rows[i]!);
   }
 
-  /** Matching rows as plain objects holding just the chosen columns. */
+  /**
+   * Matching rows as plain objects holding just the chosen columns.
+   *
+   * @example
+   * ```ts
+   * transformer.query({ minAge: 30, maxAge: 40, columns: ['user_id', 'first_name'] });
+   * // [{ user_id: '1002', first_name: 'Élodie' }, …]
+   * ```
+   */
   query(options: QueryOptions = {}): Record<string, string | number | null>[] {
     const columns = resolveColumns(options.columns, this.table.rows);
     return this.rows(options).map((row) => project(row, columns));
@@ -204,28 +271,64 @@ export class UserDataTransformer {
   /**
    * Matching rows as a danfojs DataFrame. danfojs-node is an optional peer dependency, loaded on the
    * first call; without it this throws `MissingPeerError` saying how to install it.
+   *
+   * @example
+   * ```ts
+   * const df = transformer.aggregate({ imageExists: true, minAge: 30, maxAge: 60 }); // needs danfojs-node
+   * console.log(df.shape, df.columns); // [n, 5] ['user_id', 'first_name', 'last_name', 'birthts', 'img_path']
+   * ```
    */
   aggregate(options: QueryOptions = {}): DataFrame {
     return toDataFrame(this.rows(options), resolveColumns(options.columns, this.table.rows));
   }
 
-  /** Matching rows as RFC 4180 CSV with a header line; spreadsheet formulas neutralised unless turned off. */
+  /**
+   * Matching rows as RFC 4180 CSV with a header line; spreadsheet formulas neutralised unless turned off.
+   *
+   * @example
+   * ```ts
+   * const csv = transformer.toCsv({ imageExists: false, delimiter: ';', newline: '\r\n' });
+   * const raw = transformer.toCsv({ escapeFormulas: false }); // cells such as =1+1 as they are
+   * ```
+   */
   toCsv(options: QueryOptions & CsvOptions = {}): string {
     const csvOptions = { escapeFormulas: this.options.escapeFormulas, ...definedOnly(options) };
     return encodeCsv(this.rows(options), resolveColumns(options.columns, this.table.rows), csvOptions);
   }
 
-  /** Matching rows as a JSON array of objects. */
+  /**
+   * Matching rows as a JSON array of objects.
+   *
+   * @example
+   * ```ts
+   * const body = transformer.toJson({ maxAge: 29, columns: ['user_id', 'birthts'] }); // '[{"user_id":"1004","birthts":…},…]'
+   * ```
+   */
   toJson(options: QueryOptions = {}): string {
     return JSON.stringify(this.query(options));
   }
 
-  /** Mean age in completed years of the matching users, with their count; `averageAge` is `null` when none match. */
+  /**
+   * Mean age in completed years of the matching users, with their count; `averageAge` is `null` when none match.
+   *
+   * @example
+   * ```ts
+   * const { averageAge, count } = transformer.averageAge({ imageExists: true, minAge: 30, maxAge: 40 });
+   * console.log(count === 0 ? 'nobody matches' : averageAge!.toFixed(1));
+   * ```
+   */
   averageAge(filters: UserFilters = {}): { averageAge: number | null; count: number } {
     return averageAge(this.table, filters, this.todayKey());
   }
 
-  /** Matching users per completed year of age, youngest first; only ages someone has. */
+  /**
+   * Matching users per completed year of age, youngest first; only ages someone has.
+   *
+   * @example
+   * ```ts
+   * transformer.ageHistogram({ minAge: 30, maxAge: 35 }); // [{ age: 30, count: 5 }, { age: 31, count: 2 }, …]
+   * ```
+   */
   ageHistogram(filters: UserFilters = {}): { age: number; count: number }[] {
     return ageHistogram(this.table, filters, this.todayKey());
   }
@@ -234,6 +337,17 @@ export class UserDataTransformer {
    * One page of the matching rows in `user_id` order: at most `limit` rows after the user `after`,
    * the number matching in all, and whether more follow. Pass the last row's `user_id` as `after`
    * for the next page: every user is visited once even if others come and go in between.
+   *
+   * @example
+   * ```ts
+   * let page = transformer.page({ minAge: 30, limit: 100 });
+   * const all = [...page.rows];
+   * while (page.hasMore) {
+   *   page = transformer.page({ minAge: 30, limit: 100, after: page.rows.at(-1)!.user_id });
+   *   all.push(...page.rows);
+   * }
+   * console.log(all.length === page.total);
+   * ```
    */
   page(options: UserFilters & PageOptions): Page {
     return selectPage(this.table, options, this.todayKey(), options);
@@ -245,6 +359,13 @@ export class UserDataTransformer {
    * object is replaced whole or not at all. An empty table never replaces an output that holds
    * users (`EmptySourceError`, code `empty_source`) unless `allowEmpty` is set: an emptied or
    * mistaken source must not wipe the last good output.
+   *
+   * @example
+   * ```ts
+   * await transformer.sync();
+   * const { key, users, bytes } = await transformer.exportOutput(); // processed_data/output.csv
+   * await transformer.exportOutput('exports/users.csv');
+   * ```
    */
   async exportOutput(
     key: string = this.options.outputKey,
