@@ -1,3 +1,4 @@
+import { withDeadline } from './util/async.js';
 import { definedOnly } from './util/objects.js';
 import { refuseToEmpty } from './exportGuard.js';
 import { resolveOptions, type ResolvedOptions, type TransformerSettings, type UserDataTransformerOptions } from './options.js';
@@ -102,9 +103,9 @@ export class UserDataTransformer {
    *
    * @example
    * ```ts
-   * transformer.start({ maxStalenessMs: 5_000, snapshotKey: 'processed_data/.snapshot/cache.v1.json.gz' });
+   * transformer.start({ maxStalenessMs: 5_000, snapshotKey: defaultSnapshotKey({ sourcePrefix: 'data/' }) });
    * await transformer.whenReady(10_000);
-   * console.log(transformer.status); // { loaded: true, dataAgeMs: 12, stale: false, complete: true, watching: true }
+   * console.log(transformer.status); // { loaded: true, dataAgeMs: 12, stale: false, complete: true, warnings: [], watching: true }
    * await transformer.stop();
    * ```
    */
@@ -142,7 +143,11 @@ export class UserDataTransformer {
    */
   whenReady(timeoutMs: number): Promise<void> {
     if (this.#syncer.currentAtMs !== undefined) return Promise.resolve();
-    if (!this.#refresher) return this.sync().then(() => undefined);
+    if (!this.#refresher) {
+      // Not started: the first load is a sync of its own, which the caller waits for only so long.
+      const load = this.sync().then(() => undefined);
+      return withDeadline(load, timeoutMs, () => new Error(`no table loaded within ${timeoutMs} ms`));
+    }
     return this.#refresher.whenReady(timeoutMs);
   }
 

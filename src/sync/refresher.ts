@@ -4,7 +4,7 @@ import type { ChangeEvent, Watcher } from '../storage/ObjectStore.js';
 import { ChangeBatcher } from './batcher.js';
 import { safeObserver, type RefreshObserver, type RefreshOptions } from './refreshOptions.js';
 import { SnapshotKeeper } from './snapshotKeeper.js';
-import type { Syncer } from './syncer.js';
+import { SupersededError, type Syncer } from './syncer.js';
 
 const WATCH_RETRY_FIRST_MS = 1_000;
 /** The longest delay `setTimeout` takes (about 24.8 days). */
@@ -108,7 +108,8 @@ export class Refresher {
       this.#markReady();
       this.#snapshots.changed();
     } catch (error) {
-      this.#report.syncFailed(error);
+      // Abandoned for a newer sync (an export's): that one brings the table up to date.
+      if (!(error instanceof SupersededError)) this.#report.syncFailed(error);
     }
   }
 
@@ -194,7 +195,8 @@ export class Refresher {
       this.#report.changesApplied(summary, received, batch.length);
       this.#snapshots.changed();
     } catch (error) {
-      this.#report.syncFailed(error);
+      // Abandoned for a newer sync (an export's): that one brings the table up to date.
+      if (!(error instanceof SupersededError)) this.#report.syncFailed(error);
     }
   }
 }

@@ -1,5 +1,12 @@
 import { setMaxListeners } from 'node:events';
 import { StoreUnavailableError, describeError } from '../errors.js';
+
+/** Why a full sync was abandoned: a newer one, asked to start afresh, took its place. */
+export class SupersededError extends StoreUnavailableError {
+  constructor() {
+    super('this sync was abandoned for a newer one asked to start afresh', { code: 'sync_superseded' });
+  }
+}
 import type { SyncProgress, SyncReport } from '../model.js';
 import { tableBuild } from '../query/build.js';
 import { EMPTY_TABLE, type UserTable } from '../query/table.js';
@@ -54,6 +61,8 @@ export class Syncer {
   /** The deadlines of the passes in flight, so `cancel()` can end them. */
   readonly #running = new Set<AbortController>();
   readonly #o: SyncerOptions;
+  /** The deadline of the full sync running now, if one is. */
+  #listing: AbortController | undefined;
 
   constructor(options: SyncerOptions) {
     this.#o = options;
@@ -101,7 +110,13 @@ export class Syncer {
 
   sync(options: SyncOptions = {}): Promise<SyncReport> {
     const run = async () => {
-      if (options.fresh && this.#inflight) await this.#inflight.catch(() => undefined);
+      if (options.fresh && this.#inflight) {
+        // A run already listing started before this call, so it cannot answer it; it may also be
+        // stuck on a dead connection until its deadline. It is abandoned, never waited for. A run
+        // still waiting for its turn starts after this call: joining it is enough.
+        this.#listing?.abort(new SupersededError());
+        await this.#inflight.catch(() => undefined);
+      }
       this.#inflight ??= this.exclusive(() => this.#run(options.onProgress)).finally(() => {
         this.#inflight = undefined;
       });
@@ -112,7 +127,8 @@ export class Syncer {
 
   async #run(onProgress?: (progress: SyncProgress) => void): Promise<SyncReport> {
     const startedAtMs = this.#o.now();
-    const { signal, done } = this.#deadline();
+    const { signal, done, controller } = this.#deadline();
+    this.#listing = controller;
     try {
       const ctx = this.#o.context({ nowMs: startedAtMs, onProgress, signal });
       // A store call stuck on a dead connection must not hold the run: the deadline abandons it.
@@ -128,10 +144,14 @@ export class Syncer {
     } catch (error) {
       // A run that failed part-way may have changed rows: they are served, as the cache holds them.
       await this.#rebuild();
-      this.#lastFailure = { atMs: this.#o.now(), error: describeError(error) };
-      this.#notify(() => this.#o.onSyncFailed?.(error));
+      // Abandoned for a newer run, it did not fail: the store is not to blame.
+      if (!(error instanceof SupersededError)) {
+        this.#lastFailure = { atMs: this.#o.now(), error: describeError(error) };
+        this.#notify(() => this.#o.onSyncFailed?.(error));
+      }
       throw error;
     } finally {
+      this.#listing = undefined;
       done();
     }
   }
@@ -205,7 +225,7 @@ export class Syncer {
     for (const controller of this.#running) controller.abort(new StoreUnavailableError(reason));
   }
 
-  #deadline(): { signal: AbortSignal; done: () => void } {
+  #deadline(): { signal: AbortSignal; done: () => void; controller: AbortController } {
     const controller = new AbortController();
     this.#running.add(controller);
     // Every download in flight listens for the deadline: as many listeners as the concurrency.
@@ -213,6 +233,7 @@ export class Syncer {
     const message = `the sync did not finish within ${this.#o.timeoutMs} ms; it was cancelled`;
     const timer = setTimeout(() => controller.abort(new StoreUnavailableError(message)), this.#o.timeoutMs);
     return {
+      controller,
       signal: controller.signal,
       done: () => {
         clearTimeout(timer);

@@ -176,6 +176,26 @@ describe('the service with background refresh (S3 through a fault proxy)', () =>
     expect(healed.ms).toBeLessThan(3_000);
   });
 
+  it('after the store heals, POST /data succeeds within 5 s, abandoning a background sync stuck on a dead connection', async () => {
+    b = await BACKENDS[1]!.create();
+    for (let i = 1; i <= 5; i++) await b.write(`${P}${i}.csv`, csv(`U${i}`));
+    const bucket = b.store.name.slice('s3://'.length, b.store.name.indexOf('@'));
+    // Default sync deadline (2 minutes) and per-request deadlines of a minute: nothing ends the stuck run soon.
+    const patient = testStore(bucket, { endpoint: b.proxy!.endpoint, retries: 0, requestTimeoutMs: 60_000 });
+    svc = await startWired(patient, { MAX_STALENESS_MS: '300' });
+    await eventually(async () => (await get(`${svc!.url}/health/ready`)).status === 200, 5_000, 'ready');
+    b.proxy!.stallAfter(0);
+    await eventually(() => svc!.transformer.syncing, 3_000, 'a background sync stuck on the stalled store');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    b.proxy!.heal();
+    await b.write(`${P}6.csv`, csv('U6'));
+    const healed = await get(`${svc.url}/data`, { method: 'POST' });
+    expect(healed).toMatchObject({ status: 200, body: { users: 6 } });
+    expect(healed.ms).toBeLessThan(5_000);
+    // The abandoned run is no failure of the store: readiness stays.
+    expect((await get(`${svc.url}/health/ready`)).status).toBe(200);
+  });
+
   it('rejects query parameters on POST /data', async () => {
     b = await BACKENDS[0]!.create();
     await b.write(`${P}1.csv`, csv('One'));
