@@ -3,7 +3,6 @@ import cors from 'cors';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import swaggerUi from 'swagger-ui-express';
 import { DEFAULT_MAX_STALENESS_MS, DEFAULT_READY_TIMEOUT_MS, type ObjectStore, type UserDataTransformer } from './index.js';
 import { accessLog } from './service/accessLog.js';
 import { boundedQuery, onlyMethods, parseQueryString, securityHeaders } from './service/edges.js';
@@ -88,12 +87,24 @@ export function createApp(transformer: UserDataTransformer, config: AppConfig): 
   context.openapi = buildOpenApiDocument(config.version ?? '0.0.0', routes);
   app.use(dashboardAssets());
   for (const route of routes) addRoute(app, route, context);
-  app.use('/docs', onlyMethods(['GET', 'HEAD'], methodNotAllowed('/docs', ['GET', 'HEAD', 'OPTIONS'])), swaggerUi.serve, swaggerUi.setup(context.openapi));
+  app.use('/docs', onlyMethods(['GET', 'HEAD'], methodNotAllowed('/docs', ['GET', 'HEAD', 'OPTIONS'])), apiDocsPage(context.openapi));
   app.use((req) => {
     throw new NotFoundError(`no route for ${req.method} ${req.path}; see /docs for the API`);
   });
   app.use(errorHandler(config.logger));
   return app;
+}
+
+/**
+ * The API docs page (swagger-ui), loaded on its first request: its bundle costs the process about
+ * 16 MB of memory, which a service nobody reads the docs of need not carry.
+ */
+function apiDocsPage(openapi: object): RequestHandler {
+  let page: Promise<express.Router> | undefined;
+  return (req, res, next) => {
+    page ??= import('swagger-ui-express').then(({ default: swaggerUi }) => express.Router().use(swaggerUi.serve, swaggerUi.setup(openapi)));
+    page.then((router) => router(req, res, next), next);
+  };
 }
 
 /** A route's handlers, then `OPTIONS` and `405` for every method it does not answer. */
