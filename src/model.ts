@@ -21,6 +21,9 @@ export type BaseColumn = (typeof DEFAULT_COLUMNS)[number];
 export const CSV_COLUMNS = ['first_name', 'last_name', 'birthts'] as const satisfies readonly BaseColumn[];
 export type CsvColumn = (typeof CSV_COLUMNS)[number];
 
+/** What one user CSV says: the CSV's columns of the row, and its extra columns. */
+export type ParsedUser = Pick<UserRow, CsvColumn | 'extra'>;
+
 /** One user as the table holds it: the columns above, plus the CSV's extra columns. */
 export type UserRow = Readonly<z.infer<typeof USER_ROW_SCHEMA>> & {
   /** Columns beyond the required ones, by header name (trimmed). */

@@ -1,5 +1,5 @@
 import { CSV_COLUMNS } from '../model.js';
-import type { ParsedUser } from './userCsv.js';
+import type { ParsedUser } from '../model.js';
 
 /**
  * The rules a user's values obey whatever they were read from: a freshly parsed file, or a

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import Papa from 'papaparse';
 import { z } from 'zod';
-import { CSV_COLUMNS, type CsvColumn, type UserRow } from '../model.js';
+import { CSV_COLUMNS, type CsvColumn, type ParsedUser } from '../model.js';
 import { MAX_DATE_MS, textProblem } from './rules.js';
 import { splitSimple } from './simpleCsv.js';
 
@@ -25,8 +25,7 @@ const UTF8_BOM = '\uFEFF';
 const LINE_BREAK = /\r\n|\n|\r/;
 const EMPTY_EXTRA: Readonly<Record<string, string>> = Object.freeze({});
 
-/** What one user CSV says: the CSV's columns of the row, and its extra columns. */
-export type ParsedUser = Pick<UserRow, CsvColumn | 'extra'>;
+export type { ParsedUser } from '../model.js';
 
 export type ParseResult = { ok: true; user: ParsedUser } | { ok: false; reason: string };
 

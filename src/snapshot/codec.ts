@@ -1,21 +1,15 @@
-import type { CacheEntry } from '../cache/entries.js';
-import { type EntryFailure, type ImageRef, type SyncState } from '../cache/entries.js';
-import { DEFAULT_COLUMNS, type BaseColumn } from '../model.js';
+import type { CacheEntry, ImageRef, SyncState } from '../cache/entries.js';
+import { DEFAULT_COLUMNS } from '../model.js';
 import type { DateKeyFn } from '../query/age.js';
 import { inflate, open, seal, type Head } from './container.js';
 import { SnapshotError } from './errors.js';
+import type { Payload, SnapshotScope } from './types.js';
 import { checkedState, type Checks } from './validate.js';
+
+export type { Payload, SnapshotScope } from './types.js';
 
 export { SnapshotError } from './errors.js';
 export { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './container.js';
-
-/** What a snapshot must match to be used: taken under other settings, its cache would be wrong. */
-export interface SnapshotScope {
-  sourcePrefix: string;
-  imageExtensions: readonly string[];
-  maxCsvBytes: number;
-  maxAgeYears: number;
-}
 
 /**
  * Bounds on the inflated payload: a user costs a few hundred bytes (its names, keys and etag), so
@@ -24,22 +18,6 @@ export interface SnapshotScope {
 const PAYLOAD_BYTES_PER_USER = 2_048;
 const PAYLOAD_BYTES_BASE = 1_048_576;
 const PAYLOAD_BYTES_CAP = 512 * 1_048_576;
-
-/**
- * Column-wise, so a million users cost a few arrays of strings, not a million objects. The row's
- * columns are the row definition's (`DEFAULT_COLUMNS`), by name.
- */
-export interface Payload {
-  columns: Record<BaseColumn, unknown[]>;
-  keys: string[];
-  etags: string[];
-  sizes: number[];
-  /** `[position, extra columns]` for the rows that have any. */
-  extra: [number, Record<string, string>][];
-  failures: [string, EntryFailure][];
-  /** `modifiedMs` null: unknown (`-Infinity` in memory, which JSON cannot hold). */
-  images: [string, { key: string; modifiedMs: number | null }[]][];
-}
 
 interface SnapshotHead extends Head {
   scope: SnapshotScope;

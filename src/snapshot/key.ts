@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_IMAGE_EXTENSIONS, DEFAULT_MAX_AGE_YEARS, DEFAULT_MAX_CSV_BYTES } from '../defaults.js';
-import type { SnapshotScope } from './codec.js';
+import type { SnapshotScope } from './types.js';
 import { SNAPSHOT_VERSION } from './container.js';
 
 /** Folder of the snapshots in the store. */

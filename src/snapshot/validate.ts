@@ -4,7 +4,7 @@ import { checkBirthDate } from '../parse/birthDate.js';
 import { userProblem } from '../parse/rules.js';
 import type { ParsedUser } from '../parse/userCsv.js';
 import { classifyKey, userIdOf, userIdProblem } from '../cache/fileRules.js';
-import type { Payload, SnapshotScope } from './codec.js';
+import type { Payload, SnapshotScope } from './types.js';
 
 /** What a snapshot's values are checked against: its scope, and the clock of the load. */
 export interface Checks {

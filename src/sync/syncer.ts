@@ -117,12 +117,23 @@ export class Syncer {
         this.#listing?.abort(new SupersededError());
         await this.#inflight.catch(() => undefined);
       }
-      this.#inflight ??= this.exclusive(() => this.#run(options.onProgress)).finally(() => {
-        this.#inflight = undefined;
-      });
-      return this.#inflight;
+      return this.#join(options.onProgress);
     };
     return run();
+  }
+
+  /** Joins the run in flight, or starts one; callers of a run abandoned for a newer one get the newer one's answer. */
+  async #join(onProgress?: (progress: SyncProgress) => void): Promise<SyncReport> {
+    for (;;) {
+      this.#inflight ??= this.exclusive(() => this.#run(onProgress)).finally(() => {
+        this.#inflight = undefined;
+      });
+      try {
+        return await this.#inflight;
+      } catch (error) {
+        if (!(error instanceof SupersededError)) throw error;
+      }
+    }
   }
 
   async #run(onProgress?: (progress: SyncProgress) => void): Promise<SyncReport> {

@@ -245,7 +245,7 @@ describe('UserDataTransformer sync semantics', () => {
     return { store, release, listingDone };
   }
 
-  it('a fresh sync requested while another runs reflects changes made after that one listed', async () => {
+  it('a fresh sync requested while another runs reflects changes made after that one listed, and answers its callers too', async () => {
     const { store, release, listingDone } = gatedStore();
     const t = new UserDataTransformer({ store, sourcePrefix: P, now: () => NOW });
     const first = t.sync();
@@ -254,8 +254,9 @@ describe('UserDataTransformer sync semantics', () => {
     const joined = t.sync();
     const fresh = t.sync({ fresh: true });
     release();
-    expect((await first).users).toBe(4);
-    expect((await joined).users).toBe(4); // joined the run that had already listed
+    // The run that had already listed is abandoned, never waited for: its callers get the fresh one's answer.
+    expect((await first).users).toBe(5);
+    expect((await joined).users).toBe(5);
     expect((await fresh).users).toBe(5);
     expect(t.rows().map((r) => r.user_id)).toContain('3');
   });
