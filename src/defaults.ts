@@ -33,6 +33,17 @@ export const DEFAULT_MAX_STALENESS_MS = 5_000;
 /** Snapshots are written at most this often, and only after changes. */
 export const DEFAULT_SNAPSHOT_INTERVAL_MS = 10_000;
 
+// The change log (NATS JetStream).
+
+/** The JetStream stream of the bucket's events. */
+export const DEFAULT_NATS_STREAM = 'DATALAKE';
+/** The subject the store publishes its events to (MinIO's NATS target). */
+export const DEFAULT_NATS_SUBJECT = 'minio.datalake';
+/** With a live change log, full listings only repair what the store failed to publish: hourly. */
+export const DEFAULT_RECONCILE_WITH_LOG_MS = 3_600_000;
+/** A log message larger than this is no bucket event (one is a few KB): skipped unread. */
+export const MAX_LOG_MESSAGE_BYTES = 262_144;
+
 // Stores.
 
 /** S3 region; set explicitly so the client never asks the server. */

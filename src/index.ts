@@ -5,6 +5,8 @@ export type { UserDataTransformerOptions, TransformerSettings, QueryOptions, Fre
 export type { RefreshOptions, RefreshStatus, RefreshObserver } from './sync/refreshOptions.js';
 export type { ChangeSummary } from './sync/changes.js';
 export { defaultSnapshotKey } from './snapshot/key.js';
+export { createNatsChangeLog, type NatsChangeLogOptions } from './changelog/nats.js';
+export type { ChangeLog, LogPosition, LogState, FollowHandlers, Follower, SkipKind } from './changelog/types.js';
 export { USER_ROW_SCHEMA, DEFAULT_COLUMNS, CSV_COLUMNS, SYNC_REPORT_SCHEMA, SYNC_FAILURE_SCHEMA } from './model.js';
 export type { UserRow, BaseColumn, CsvColumn, UserFilters, SyncReport, SyncFailure, SyncProgress } from './model.js';
 export * from './defaults.js';

@@ -1,5 +1,13 @@
 import { asFolder, writeKeyProblem } from '../converters/keys.js';
-import { DEFAULT_LOCAL_SOURCE_PREFIX, DEFAULT_OUTPUT_KEY, DEFAULT_SOURCE_PREFIX, UdtError, defaultSnapshotKey } from '../index.js';
+import {
+  DEFAULT_LOCAL_SOURCE_PREFIX,
+  DEFAULT_OUTPUT_KEY,
+  DEFAULT_RECONCILE_INTERVAL_MS,
+  DEFAULT_RECONCILE_WITH_LOG_MS,
+  DEFAULT_SOURCE_PREFIX,
+  UdtError,
+  defaultSnapshotKey,
+} from '../index.js';
 import { redactUrl } from '../util/redact.js';
 import { ENV_SCHEMA, type Env } from './env.js';
 
@@ -11,12 +19,16 @@ export interface Config {
   store:
     | { kind: 's3'; endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string; requestTimeoutMs: number }
     | { kind: 'local'; root: string };
+  /** Local mode: the bucket name the folder plays, for the change log's events (`MINIO_BUCKET`). */
+  localBucket: string;
   sourcePrefix: string;
   outputKey: string;
   /** `null` when the scheduled export is off. */
   outputCron: string | null;
   maxStalenessMs: number;
   reconcileIntervalMs: number;
+  /** The change log to follow, or `null` for none (`NATS_URL` unset). */
+  changeLog: { url: string; stream: string; subject: string } | null;
   /** `null` when snapshots are off. */
   snapshotKey: string | null;
   /** `null`: snapshots are unsigned. */
@@ -38,6 +50,7 @@ export interface Config {
 
 /** Variables whose values are secrets: a message about them never repeats the value. */
 const SECRET_VARIABLES: ReadonlySet<string> = new Set(['API_KEY', 'MINIO_SECRET_KEY', 'SNAPSHOT_SECRET']);
+// NATS_URL may carry user:password@: shown redacted like every URL (see `redactUrl`).
 
 export class ConfigError extends UdtError {
   constructor(message: string) {
@@ -72,11 +85,13 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
           requestTimeoutMs: env.STORE_REQUEST_TIMEOUT_MS,
         }
       : { kind: 'local', root: env.LOCAL_ROOT },
+    localBucket: env.MINIO_BUCKET,
     sourcePrefix: sourcePrefix(env),
     outputKey: env.OUTPUT_KEY,
     outputCron: env.OUTPUT_CRON === 'off' ? null : env.OUTPUT_CRON,
     maxStalenessMs: env.MAX_STALENESS_MS,
-    reconcileIntervalMs: env.RECONCILE_INTERVAL_MS,
+    reconcileIntervalMs: env.RECONCILE_INTERVAL_MS ?? (env.NATS_URL ? DEFAULT_RECONCILE_WITH_LOG_MS : DEFAULT_RECONCILE_INTERVAL_MS),
+    changeLog: env.NATS_URL ? { url: env.NATS_URL, stream: env.NATS_STREAM, subject: env.NATS_SUBJECT } : null,
     snapshotKey: snapshotKey(env),
     snapshotSecret: env.SNAPSHOT_SECRET ?? null,
     readyTimeoutMs: env.READY_TIMEOUT_MS,

@@ -19,7 +19,10 @@ import {
   DEFAULT_OUTPUT_KEY,
   DEFAULT_PORT,
   DEFAULT_READY_TIMEOUT_MS,
+  DEFAULT_NATS_STREAM,
+  DEFAULT_NATS_SUBJECT,
   DEFAULT_RECONCILE_INTERVAL_MS,
+  DEFAULT_RECONCILE_WITH_LOG_MS,
   DEFAULT_REGION,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_SOURCE_PREFIX,
@@ -71,7 +74,16 @@ export const ENV_SCHEMA = z.object({
     .refine((v) => v === 'off' || cron.validate(v), 'must be a cron expression such as "*/5 * * * *", or "off"')
     .describe('schedule of the export; "off" disables it'),
   MAX_STALENESS_MS: integer(DEFAULT_MAX_STALENESS_MS, 100, DAY_MS).describe('without change events, a background sync keeps the table at most this old'),
-  RECONCILE_INTERVAL_MS: integer(DEFAULT_RECONCILE_INTERVAL_MS, 1_000, DAY_MS).describe('with change events, a full listing repairs lost events this often'),
+  RECONCILE_INTERVAL_MS: optionalString
+    .pipe(z.string().regex(/^\d+$/, 'must be a whole number from 1000 to 86400000').transform(Number).pipe(z.number().int().min(1_000).max(DAY_MS)).optional())
+    .describe(
+      `with change events, a full listing repairs lost events this often; default ${DEFAULT_RECONCILE_INTERVAL_MS} ms, or ${DEFAULT_RECONCILE_WITH_LOG_MS} ms with NATS_URL`,
+    ),
+  NATS_URL: optionalString
+    .refine((v) => v === undefined || /^(nats|tls):\/\/[^/\s]+$/.test(v), 'must be a URL such as nats://host:4222 (user:password@ allowed)')
+    .describe('the change log: NATS JetStream with the bucket events (MinIO NATS target); unset: none'),
+  NATS_STREAM: withDefault(DEFAULT_NATS_STREAM).describe('JetStream stream of the bucket events; created when missing'),
+  NATS_SUBJECT: withDefault(DEFAULT_NATS_SUBJECT).describe('subject the store publishes its events to'),
   SNAPSHOT_KEY: optionalString
     .refine((v) => v === undefined || v === 'off' || isRelativeKey(v), 'must be a relative key such as processed_data/.snapshot/users.snap, or "off"')
     .describe(

@@ -17,7 +17,8 @@ export class Metrics {
   readonly #syncs = this.#counter('syncs_total', 'Full syncs by outcome (ok, incomplete, failed)', ['outcome']);
   readonly #objects = this.#counter('sync_objects_total', 'Objects listed, downloaded and failed by syncs', ['kind']);
   readonly #events = this.#counter('change_events_total', 'Store change events received, and applied after coalescing', ['kind']);
-  readonly #watchFailures = this.#counter('change_stream_failures_total', 'Times the store change stream failed', []);
+  readonly #watchFailures = this.#counter('change_stream_failures_total', 'Times the change stream (store events or change log) failed', []);
+  readonly #skipped = this.#counter('change_log_skipped_total', 'Change-log messages or records skipped, by why', ['kind']);
   readonly #snapshots = this.#counter('snapshot_operations_total', 'Snapshot loads and saves by outcome', ['operation', 'outcome']);
   readonly #exports = this.#counter('exports_total', 'Exports of the output CSV by trigger and outcome', ['trigger', 'outcome']);
   readonly #exportDuration = this.#histogram('export_duration_seconds', 'Duration of exports (sync + write)', ['outcome'], SYNC_BUCKETS_S);
@@ -40,6 +41,12 @@ export class Metrics {
       });
     gauge('users', 'Users in the table', () => transformer.table.rows.length);
     gauge('failed_files', 'Files the last sync could not use', () => transformer.lastSync?.report.failed.length ?? 0);
+    gauge('change_log_streaming', 'With a change log: 1 while changes arrive from it, 0 while listings stand in (-1 without one)', () => {
+      const log = transformer.status.changeLog;
+      return log === undefined ? -1 : log.mode === 'stream' ? 1 : 0;
+    });
+    gauge('change_log_lag_messages', 'Change-log messages not yet applied (0 without a log)', () => transformer.status.changeLog?.lag ?? 0);
+    gauge('change_log_position', 'The last change-log sequence applied (0 without a log)', () => transformer.status.changeLog?.position?.seq ?? 0);
     gauge('data_age_seconds', 'Seconds since the table was last known to match the store (-1 before the first load)', () => {
       const age = transformer.status.dataAgeMs;
       return age === null ? -1 : age / 1000;
@@ -77,6 +84,10 @@ export class Metrics {
       snapshotLoaded: (r) => this.#snapshots.inc({ operation: 'load', outcome: 'error' in r ? 'ignored' : 'ok' }),
       snapshotSaved: (r) => this.#snapshots.inc({ operation: 'save', outcome: 'error' in r ? 'failed' : 'ok' }),
       watchFailed: () => this.#watchFailures.inc(),
+      changeLogChanged: (live) => {
+        if (!live) this.#watchFailures.inc();
+      },
+      changeLogSkipped: (kind) => this.#skipped.inc({ kind }),
     };
   }
 

@@ -70,6 +70,19 @@ export const ERROR_SCHEMA = z.object({
 /** Conditions worth attention that are not failures, such as a source with no user files. */
 const WARNINGS_SCHEMA = z.array(z.string()).describe('e.g. "no user files under data/": served, but probably not what was meant');
 
+/** With a change log: how this replica learns of changes, and how far behind the log it is. */
+const CHANGE_LOG_SCHEMA = z
+  .object({
+    name: z.string().describe('the log, without credentials'),
+    mode: z
+      .enum(['stream', 'listing'])
+      .describe('stream: changes arrive from the log; listing: it is down or being caught up, listings keep the table current'),
+    position: z.number().int().nullable().describe('the last log sequence applied'),
+    lag: z.number().int().describe('log messages not yet applied'),
+  })
+  .optional()
+  .describe('present when the service follows a change log (NATS_URL)');
+
 export const HEALTH_SCHEMA = z.object({
   status: z.enum(['ok', 'unavailable']),
   ready: z.boolean().describe('a table is loaded and the last refresh reached the store'),
@@ -78,6 +91,7 @@ export const HEALTH_SCHEMA = z.object({
   dataAgeMs: z.number().int().nullable().describe('ms since the table was last known to match the store; null before the first load'),
   lastSync: z.object({ at: z.string(), durationMs: z.number().int(), failed: z.number().int() }).nullable(),
   lastExport: EXPORT_STATUS_SCHEMA.nullable(),
+  changeLog: CHANGE_LOG_SCHEMA,
   warnings: WARNINGS_SCHEMA,
   error: ERROR_SCHEMA.shape.error.optional(),
 });
@@ -86,6 +100,7 @@ export type Health = z.infer<typeof HEALTH_SCHEMA>;
 export const READINESS_SCHEMA = z.object({
   status: z.enum(['ready', 'loading', 'unavailable']),
   dataAgeMs: z.number().int().nullable(),
+  changeLog: CHANGE_LOG_SCHEMA,
   warnings: WARNINGS_SCHEMA,
   error: ERROR_SCHEMA.shape.error.optional(),
 });

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { createLocalStore, createMinioStore, UserDataTransformer, type ObjectStore, type RefreshObserver } from '../index.js';
+import { createLocalStore, createMinioStore, createNatsChangeLog, UserDataTransformer, type ObjectStore, type RefreshObserver } from '../index.js';
+import { redactUrl } from '../util/redact.js';
 import type { Config } from './config.js';
 import { Exporter } from './exporter.js';
 import { Metrics } from './metrics.js';
@@ -56,6 +57,7 @@ export function buildParts(config: Config, logger: Logger, store: ObjectStore = 
 /** Starts keeping the table current, with everything it does logged and counted. */
 export function startRefreshing(service: ServiceParts, config: Config, logger: Logger): void {
   const counted = service.metrics.observer();
+  const skippedKinds = new Set<string>();
   const observer: RefreshObserver = {
     syncFailed: (error) => {
       logger.warn({ event: 'sync_failed', err: error }, 'background sync failed; answering from the cache');
@@ -81,6 +83,18 @@ export function startRefreshing(service: ServiceParts, config: Config, logger: L
       if ('error' in result) logger.warn({ event: 'snapshot_save_failed', ...result }, 'snapshot not written');
       else logger.debug({ event: 'snapshot_saved', ...result }, 'snapshot written');
     },
+    changeLogChanged: (live, error) => {
+      counted.changeLogChanged?.(live, error);
+      if (live) logger.info({ event: 'change_log_live' }, 'reading changes from the change log');
+      else logger.warn({ event: 'change_log_down', reason: error && redactUrl(error.message) }, 'change log unavailable; listing instead until it is back');
+    },
+    changeLogSkipped: (kind) => {
+      counted.changeLogSkipped?.(kind);
+      // Once per kind: a stranger publishing to the subject must not flood the log.
+      if (skippedKinds.has(kind)) return;
+      skippedKinds.add(kind);
+      logger.warn({ event: 'change_log_skipped', kind }, `change-log message skipped (${kind}); later ones of this kind are only counted in /metrics`);
+    },
     watchFailed: (error, retryInMs) => {
       counted.watchFailed?.(error, retryInMs);
       if (retryInMs === null)
@@ -89,12 +103,18 @@ export function startRefreshing(service: ServiceParts, config: Config, logger: L
     },
   };
   service.transformer.start({
+    changeLog: config.changeLog && createNatsChangeLog({ ...config.changeLog, bucket: bucketOf(config), prefix: config.sourcePrefix }),
     maxStalenessMs: config.maxStalenessMs,
     reconcileIntervalMs: config.reconcileIntervalMs,
     snapshotKey: config.snapshotKey,
     snapshotSecret: config.snapshotSecret,
     observer,
   });
+}
+
+/** The bucket whose events count: the S3 bucket, or in local mode the one the folder plays (`MINIO_BUCKET`). */
+function bucketOf(config: Config): string {
+  return config.store.kind === 's3' ? config.store.bucket : config.localBucket;
 }
 
 function createStore(config: Config): ObjectStore {

@@ -1,5 +1,6 @@
 import type { CacheEntry, ImageRef, SyncState } from '../cache/entries.js';
 import { DEFAULT_COLUMNS } from '../model.js';
+import type { LogPosition } from '../changelog/types.js';
 import type { DateKeyFn } from '../query/age.js';
 import { inflate, open, seal, type Head } from './container.js';
 import { SnapshotError } from './errors.js';
@@ -21,10 +22,13 @@ const PAYLOAD_BYTES_CAP = 512 * 1_048_576;
 
 interface SnapshotHead extends Head {
   scope: SnapshotScope;
+  position: LogPosition | null;
 }
 
 export interface SnapshotOptions {
   scope: SnapshotScope;
+  /** Where in the change log the cache stands (it includes every change up to there), if one is followed. */
+  position?: LogPosition;
   /** Signs the snapshot (HMAC-SHA256); a reader with a secret takes only snapshots it signed. */
   secret: string | null;
 }
@@ -47,7 +51,7 @@ export async function encodeSnapshot(state: SyncState, options: SnapshotOptions,
   }
   p.images = [...state.images].map(([id, refs]) => [id, refs.map((r) => ({ key: r.key, modifiedMs: Number.isFinite(r.modifiedMs) ? r.modifiedMs : null }))]);
   const payload = JSON.stringify(p);
-  const head: SnapshotHead = { createdAtMs, users, payloadBytes: Buffer.byteLength(payload), scope: options.scope };
+  const head: SnapshotHead = { createdAtMs, users, payloadBytes: Buffer.byteLength(payload), scope: options.scope, position: options.position ?? null };
   return seal(head, payload, options.secret);
 }
 
@@ -60,7 +64,7 @@ export async function encodeSnapshot(state: SyncState, options: SnapshotOptions,
 export async function decodeSnapshot(
   object: Buffer,
   options: SnapshotOptions & Omit<Checks, 'scope'> & { dateKey: DateKeyFn },
-): Promise<{ state: SyncState; createdAtMs: number; users: number; dropped: number }> {
+): Promise<{ state: SyncState; createdAtMs: number; users: number; dropped: number; position: LogPosition | undefined }> {
   const { head, compressed } = open(object, options.secret);
   const scope = (head as SnapshotHead).scope;
   if (JSON.stringify(scope) !== JSON.stringify(options.scope)) {
@@ -76,7 +80,13 @@ export async function decodeSnapshot(
   }
   const { state, users, dropped } = checkedState(payload, { ...options, scope: options.scope });
   for (const entry of state.entries.values()) if (entry.row) entry.birthKey = options.dateKey(entry.row.birthts);
-  return { state, createdAtMs: head.createdAtMs, users, dropped };
+  return { state, createdAtMs: head.createdAtMs, users, dropped, position: positionOf((head as SnapshotHead).position) };
+}
+
+/** A position only when it is one: a snapshot is never trusted with more than its shape. */
+function positionOf(value: unknown): LogPosition | undefined {
+  const p = value as Partial<LogPosition> | null;
+  return typeof p?.stream === 'string' && Number.isSafeInteger(p.seq) && (p.seq as number) >= 0 ? { stream: p.stream, seq: p.seq as number } : undefined;
 }
 
 export type { CacheEntry, ImageRef };

@@ -1,3 +1,4 @@
+import type { ChangeLog, LogPosition, SkipKind } from '../changelog/types.js';
 import type { ChangeSummary } from './changes.js';
 
 export interface RefreshObserver {
@@ -13,6 +14,10 @@ export interface RefreshObserver {
     result: { users: number; dropped: number; ageMs: number; durationMs: number } | { error: string; missing?: boolean; durationMs: number },
   ): void;
   snapshotSaved?(result: { users: number; bytes: number; durationMs: number } | { error: string; durationMs: number }): void;
+  /** The change log was read again (`live`), or stopped being read (`error` says why). */
+  changeLogChanged?(live: boolean, error?: Error): void;
+  /** A log message (or one of its records) was skipped: not an event of this bucket and prefix, or malformed. */
+  changeLogSkipped?(kind: SkipKind): void;
   /**
    * The change stream failed or could not start; full listings cover for it until it is back,
    * `retryInMs` from now (`null`: the store has no change stream; not retried).
@@ -25,8 +30,13 @@ export interface RefreshOptions {
   maxStalenessMs: number;
   /** With a live change stream, a full (reconciling) sync runs this often. Default 60 000 ms. */
   reconcileIntervalMs: number;
-  /** Use the store's change events when it has them. Default `true`. */
+  /** Use the store's change events when it has them (and no `changeLog` is given). Default `true`. */
   watch: boolean;
+  /**
+   * A durable log of the bucket's changes (`createNatsChangeLog`) to follow instead of the store's
+   * events: a restart resumes from the snapshot's place in it without listing. Default `null`.
+   */
+  changeLog: ChangeLog | null;
   /** Key of the cache snapshot in the store, or `null` for none. Default `null`; `defaultSnapshotKey()` gives one per source. */
   snapshotKey: string | null;
   /**
@@ -57,6 +67,8 @@ export interface RefreshStatus {
   warnings: string[];
   /** Whether store change events are arriving (only while background refreshing runs). */
   watching?: boolean;
+  /** With a change log: `stream` while it is read, `listing` while it is not; the position applied and the messages behind. */
+  changeLog?: { name: string; mode: 'stream' | 'listing'; position: LogPosition | undefined; lag: number };
 }
 
 /** Observers are the caller's code: one that throws must not stop refreshing. */
@@ -76,5 +88,7 @@ export function safeObserver(observer: RefreshObserver): Required<RefreshObserve
     snapshotLoaded: guard(observer.snapshotLoaded?.bind(observer)),
     snapshotSaved: guard(observer.snapshotSaved?.bind(observer)),
     watchFailed: guard(observer.watchFailed?.bind(observer)),
+    changeLogChanged: guard(observer.changeLogChanged?.bind(observer)),
+    changeLogSkipped: guard(observer.changeLogSkipped?.bind(observer)),
   };
 }

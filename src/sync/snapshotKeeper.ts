@@ -1,3 +1,4 @@
+import type { LogPosition } from '../changelog/types.js';
 import { describeError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { decodeSnapshot, encodeSnapshot, type SnapshotScope } from '../snapshot/codec.js';
@@ -5,6 +6,18 @@ import { snapshotScope } from '../snapshot/key.js';
 import { raceAbort } from '../util/async.js';
 import type { RefreshObserver, RefreshOptions } from './refreshOptions.js';
 import type { Syncer } from './syncer.js';
+
+/**
+ * What loading found: `complete` when a snapshot was loaded whole and can be served as it is (one
+ * with values left out waits for the sync that reads them again), and the change-log position it
+ * recorded, if any.
+ */
+export interface LoadedSnapshot {
+  complete: boolean;
+  position: LogPosition | undefined;
+}
+
+const NOTHING_LOADED: LoadedSnapshot = { complete: false, position: undefined };
 
 export type SnapshotReports = Pick<Required<RefreshObserver>, 'snapshotLoaded' | 'snapshotSaved'>;
 
@@ -24,8 +37,18 @@ export class SnapshotKeeper {
   #saving: Promise<void> | undefined;
   #stopped = false;
 
-  constructor(syncer: Syncer, lib: ResolvedOptions, options: RefreshOptions, report: SnapshotReports) {
+  /** Where in the change log the cache stands, when one is followed: recorded with each snapshot. */
+  readonly #position: () => LogPosition | undefined;
+
+  constructor(
+    syncer: Syncer,
+    lib: ResolvedOptions,
+    options: RefreshOptions,
+    report: SnapshotReports,
+    position: () => LogPosition | undefined = () => undefined,
+  ) {
     this.#syncer = syncer;
+    this.#position = position;
     this.#lib = lib;
     this.#o = options;
     this.#report = report;
@@ -38,18 +61,16 @@ export class SnapshotKeeper {
   }
 
   /**
-   * Returns whether a snapshot was loaded into the cache whole, so it can be served as it is; one
-   * with values left out (see `decodeSnapshot`) is loaded but waits for the sync that reads them
-   * again. Runs as one of the syncer's exclusive passes, so no sync can start under it (an
-   * export's, a request's) and be swapped out.
+   * Loads the snapshot into the cache (see `LoadedSnapshot`). Runs as one of the syncer's exclusive
+   * passes, so no sync can start under it (an export's, a request's) and be swapped out.
    */
-  load(): Promise<boolean> {
+  load(): Promise<LoadedSnapshot> {
     return this.#syncer.exclusive(() => this.#load());
   }
 
-  async #load(): Promise<boolean> {
+  async #load(): Promise<LoadedSnapshot> {
     const key = this.#o.snapshotKey;
-    if (key === null) return false;
+    if (key === null) return NOTHING_LOADED;
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     try {
@@ -58,9 +79,9 @@ export class SnapshotKeeper {
       const body = await raceAbort(this.#lib.store.get(key, { signal }), signal);
       if (body === null) {
         this.#report.snapshotLoaded({ error: `no snapshot at ${key} yet`, missing: true, durationMs: elapsed() });
-        return false;
+        return NOTHING_LOADED;
       }
-      const { state, createdAtMs, users, dropped } = await decodeSnapshot(body, {
+      const { state, createdAtMs, users, dropped, position } = await decodeSnapshot(body, {
         scope: this.#scope,
         secret: this.#o.snapshotSecret,
         nowMs: this.#lib.now(),
@@ -70,10 +91,10 @@ export class SnapshotKeeper {
       // Left out because a value broke the rules: a snapshot to write again, with those files read afresh.
       this.#savedVersion = dropped > 0 ? -1 : this.#syncer.table.version;
       this.#report.snapshotLoaded({ users, dropped, ageMs: Math.max(0, this.#lib.now() - createdAtMs), durationMs: elapsed() });
-      return dropped === 0;
+      return { complete: dropped === 0, position };
     } catch (error) {
       this.#report.snapshotLoaded({ error: describeError(error), durationMs: elapsed() });
-      return false;
+      return NOTHING_LOADED;
     }
   }
 
@@ -102,7 +123,8 @@ export class SnapshotKeeper {
     const started = performance.now();
     const version = this.#syncer.table.version;
     try {
-      const options = { scope: this.#scope, secret: this.#o.snapshotSecret };
+      // Read with the state, in the same turn: the snapshot holds every change up to this position.
+      const options = { scope: this.#scope, secret: this.#o.snapshotSecret, position: this.#position() };
       const body = await encodeSnapshot(this.#syncer.state, options, this.#syncer.currentAtMs ?? this.#lib.now());
       await this.#lib.store.put(key, body, 'application/octet-stream');
       this.#savedVersion = version;

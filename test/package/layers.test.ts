@@ -14,6 +14,7 @@ const LAYERS: [RegExp, number, string][] = [
   [/^util\//, 0, 'util'],
   [/^(defaults|errors|model)\.ts$/, 1, 'definitions'],
   [/^(storage|parse)\//, 2, 'storage, parse'],
+  [/^changelog\//, 2.5, 'changelog'],
   [/^cache\//, 3, 'cache'],
   [/^(query|format)\//, 4, 'query, format'],
   [/^options\.ts$/, 4.5, 'options'],

@@ -9,11 +9,13 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       port: 8080,
       store: { kind: 'local', root: '.' },
+      localBucket: 'datalake',
       sourcePrefix: 'data/',
       outputKey: 'processed_data/output.csv',
       outputCron: '* * * * *',
       maxStalenessMs: 5000,
       reconcileIntervalMs: 60_000,
+      changeLog: null,
       snapshotKey: expect.stringMatching(/^processed_data\/\.snapshot\/data-[0-9a-f]{12}\.v2\.snap$/),
       snapshotSecret: null,
       readyTimeoutMs: 10_000,
@@ -41,6 +43,18 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ SOURCE_PREFIX: bad }), bad).toThrow(/SOURCE_PREFIX=.*must be a folder inside the store/);
     }
     expect(() => loadConfig({ SNAPSHOT_SECRET: 'short' })).toThrow(/SNAPSHOT_SECRET="\[redacted\]": must be at least 16/);
+  });
+
+  it('follows a change log with NATS_URL, and then reconciles hourly unless told otherwise', () => {
+    expect(loadConfig({ NATS_URL: 'nats://u:p@nats:4222' })).toMatchObject({
+      changeLog: { url: 'nats://u:p@nats:4222', stream: 'DATALAKE', subject: 'minio.datalake' },
+      reconcileIntervalMs: 3_600_000,
+    });
+    expect(loadConfig({ NATS_URL: 'nats://nats:4222', RECONCILE_INTERVAL_MS: '60000', NATS_STREAM: 'S', NATS_SUBJECT: 'x.y' })).toMatchObject({
+      changeLog: { stream: 'S', subject: 'x.y' },
+      reconcileIntervalMs: 60_000,
+    });
+    expect(() => loadConfig({ NATS_URL: 'http://u:secret@nats:4222' })).toThrow(/NATS_URL="http:\/\/\[redacted\]@nats:4222": must be a URL such as nats/);
   });
 
   it('switches to S3 with its own prefix default when MINIO_ENDPOINT is set', () => {

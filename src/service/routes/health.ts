@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { describeError, type UserDataTransformer } from '../../index.js';
+import { describeError, type RefreshStatus, type UserDataTransformer } from '../../index.js';
 import { withDeadline } from '../../util/async.js';
 import { HEADERS_TOO_LARGE, OPEN, json } from '../apiDoc.js';
 import type { Exporter } from '../exporter.js';
@@ -56,6 +56,7 @@ function healthHandler(transformer: UserDataTransformer, exporter: Exporter): Re
       dataAgeMs: status.dataAgeMs,
       lastSync: last ? { at: new Date(last.atMs).toISOString(), durationMs: last.report.durationMs, failed: last.report.failed.length } : null,
       lastExport: exporter.lastExport ?? null,
+      changeLog: changeLogOf(status),
       warnings: status.warnings,
     };
     try {
@@ -90,6 +91,7 @@ function readyHandler(transformer: UserDataTransformer): RequestHandler {
       body = {
         status: 'loading',
         dataAgeMs: null,
+        changeLog: changeLogOf(status),
         warnings: status.warnings,
         error: { code: 'loading', message: 'the first load of the data has not finished yet' },
       };
@@ -97,13 +99,20 @@ function readyHandler(transformer: UserDataTransformer): RequestHandler {
       body = {
         status: 'unavailable',
         dataAgeMs: status.dataAgeMs,
+        changeLog: changeLogOf(status),
         warnings: status.warnings,
         error: { code: 'store_unavailable', message: `the last refresh failed: ${status.error ?? 'unknown error'}` },
       };
     } else {
-      res.json({ status: 'ready', dataAgeMs: status.dataAgeMs, warnings: status.warnings } satisfies Readiness);
+      res.json({ status: 'ready', dataAgeMs: status.dataAgeMs, changeLog: changeLogOf(status), warnings: status.warnings } satisfies Readiness);
       return;
     }
     res.status(503).json(body);
   };
+}
+
+/** The change log's part of a status, as the health answers show it. */
+function changeLogOf(status: RefreshStatus): Health['changeLog'] {
+  const log = status.changeLog;
+  return log && { name: log.name, mode: log.mode, position: log.position?.seq ?? null, lag: log.lag };
 }

@@ -1,18 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type * as Minio from 'minio';
-import type { ChangeEvent, WatchHandlers, Watcher } from '../ObjectStore.js';
+import { toChangeEvent, type BucketEventRecord } from '../bucketEvents.js';
+import type { WatchHandlers, Watcher } from '../ObjectStore.js';
 
 /** The events MinIO's listen API streams for writes and deletes. */
 const EVENTS = ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'];
 /** A line longer than this is not a notification record: the stream is not what it claims. */
 const MAX_LINE_CHARS = 1_048_576;
-
-/** The parts of a MinIO notification record this reads. */
-interface NotificationRecord {
-  eventName?: string;
-  eventTime?: string;
-  s3?: { object?: { key?: string; size?: number; eTag?: string } };
-}
 
 /**
  * MinIO's bucket notifications (its listen API, an extension of S3: a long-poll GET that streams
@@ -53,7 +47,7 @@ export function watchBucket(client: Minio.Client, bucket: string, region: string
       // Established (again): changes from here on arrive as events; the caller lists for the gap.
       handlers.onOpen?.();
       await readLines(response, (line) => {
-        const record = JSON.parse(line) as { Records?: NotificationRecord[] | null };
+        const record = JSON.parse(line) as { Records?: BucketEventRecord[] | null };
         for (const r of record.Records ?? []) {
           const event = toChangeEvent(r);
           if (event && !closed) handlers.onChange(event);
@@ -92,19 +86,6 @@ function readLines(stream: IncomingMessage, onLine: (line: string) => void): Pro
     stream.on('error', reject);
     stream.on('close', () => (stream.readableEnded ? undefined : reject(new Error('the notification stream was cut'))));
   });
-}
-
-/** Keys arrive URL-encoded (`+` for a space), as in S3 event records. */
-export function toChangeEvent(record: NotificationRecord): ChangeEvent | undefined {
-  const raw = record.s3?.object?.key;
-  if (!raw || !record.eventName) return undefined;
-  const key = decodeURIComponent(raw.replace(/\+/g, ' '));
-  if (record.eventName.startsWith('s3:ObjectRemoved:')) return { key, kind: 'removed' };
-  if (!record.eventName.startsWith('s3:ObjectCreated:')) return undefined;
-  const { size, eTag } = record.s3?.object ?? {};
-  const lastModified = new Date(record.eventTime ?? Date.now());
-  if (typeof size !== 'number' || !eTag) return { key, kind: 'changed' };
-  return { key, kind: 'changed', object: { key, size, etag: eTag.replace(/^"|"$/g, ''), lastModified } };
 }
 
 /** URI-encodes as AWS signatures expect: `!'()*` too. */
