@@ -44,8 +44,29 @@ const requiredNames = [
 ].sort();
 
 describe('docker-compose.yml and the service configuration', () => {
-  it('has the three services', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['app', 'init', 'minio']);
+  it('has the four services', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['app', 'init', 'minio', 'nats']);
+  });
+
+  it('feeds the app the bucket events through NATS JetStream: MinIO publishes, the init job subscribes the source folder', () => {
+    const nats = compose.services.nats!;
+    expect(String(nats.command)).toMatch(/-js/);
+    expect((nats.volumes ?? []).map(String).some((v) => v.endsWith(':/data'))).toBe(true);
+    const minioEnv = environmentOf(minio!);
+    expect(minioEnv).toMatchObject({ MINIO_NOTIFY_NATS_ENABLE_PRIMARY: 'on', MINIO_NOTIFY_NATS_JETSTREAM_PRIMARY: 'on' });
+    expect(minioEnv.MINIO_NOTIFY_NATS_QUEUE_DIR_PRIMARY).toMatch(/^\/data\//);
+    // MinIO publishes where the app reads: one address, one subject.
+    expect(config.changeLog).not.toBeNull();
+    expect(new URL(config.changeLog!.url).host).toBe(minioEnv.MINIO_NOTIFY_NATS_ADDRESS_PRIMARY);
+    expect(config.changeLog!.subject).toBe(minioEnv.MINIO_NOTIFY_NATS_SUBJECT_PRIMARY);
+    // The init job subscribes puts and deletes under the source prefix to that target.
+    const script = String(init!.command);
+    expect(script).toMatch(
+      new RegExp(
+        `mc event add \\S+/${config.store.kind === 's3' ? config.store.bucket : ''} arn:minio:sqs::PRIMARY:nats --event put,delete --prefix ${config.sourcePrefix}`,
+      ),
+    );
+    expect(portMappings(nats)).toEqual([]);
   });
 
   it('passes the app only variables the service reads', () => {
@@ -80,10 +101,12 @@ describe('docker-compose.yml and the service configuration', () => {
     expect(mount).toMatch(/^\.\/data\/?:[^:]+:ro$/);
   });
 
-  it('orders start-up: MinIO healthy, then the init job done, then the app', () => {
+  it('orders start-up: NATS healthy, then MinIO healthy, then the init job done, then the app', () => {
     expect(healthcheckCommand(minio!.healthcheck)).not.toBe('');
+    expect(healthcheckCommand(compose.services.nats!.healthcheck)).not.toBe('');
+    expect(minio!.depends_on).toEqual({ nats: { condition: 'service_healthy' } });
     expect(init!.depends_on).toEqual({ minio: { condition: 'service_healthy' } });
-    expect(app!.depends_on).toEqual({ init: { condition: 'service_completed_successfully' } });
+    expect(app!.depends_on).toEqual({ init: { condition: 'service_completed_successfully' }, nats: { condition: 'service_healthy' } });
   });
 
   it('publishes and health-checks the port the service listens on', () => {
