@@ -20,10 +20,11 @@ import { removeOnExit } from './lib/children.mjs';
 import { rawClient, startS3 } from './lib/s3.mjs';
 import { seedLocal, seedS3 } from './lib/seed.mjs';
 import { S3_CREDENTIALS, SOURCE_PREFIX } from './lib/stores.mjs';
+import { defaultSnapshotKey } from '../dist/index.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const MAIN = path.join(BENCH_DIR, '..', 'dist', 'service', 'main.js');
-const SNAPSHOT_KEY = 'processed_data/.snapshot/cache.v1.json.gz';
+const SNAPSHOT_KEY = defaultSnapshotKey({ sourcePrefix: SOURCE_PREFIX });
 const DEFAULT_MAX_STALENESS_MS = 5_000;
 /** Reads timed after the service sat idle; each waits out 2 × MAX_STALENESS_MS first. */
 const IDLE_ROUNDS = 5;
