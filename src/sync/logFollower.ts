@@ -91,10 +91,12 @@ export class LogFollower {
     return 'listed';
   }
 
+  /** Stops following and closes the log's connection (the follower owns it from `start()` on). */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#batcher.close();
     await this.#follower?.close();
+    await this.#log.close();
   }
 
   /** The log could not be read at start: tries again with backoff, then follows as `start` would. */

@@ -34,7 +34,8 @@ export interface RefreshOptions {
   watch: boolean;
   /**
    * A durable log of the bucket's changes (`createNatsChangeLog`) to follow instead of the store's
-   * events: a restart resumes from the snapshot's place in it without listing. Default `null`.
+   * events: a restart resumes from the snapshot's place in it without listing. `stop()` closes it.
+   * Default `null`.
    */
   changeLog: ChangeLog | null;
   /** Key of the cache snapshot in the store, or `null` for none. Default `null`; `defaultSnapshotKey()` gives one per source. */
