@@ -102,3 +102,26 @@ describe('the layers of src/', () => {
     expect(cycles).toEqual([]);
   });
 });
+
+describe('the runtime dependencies', () => {
+  it('are each imported by src/ (type packages by its declarations), and nothing else is', () => {
+    const pkg = JSON.parse(readFileSync(path.resolve(SRC, '../package.json'), 'utf8')) as {
+      name: string;
+      dependencies: Record<string, string>;
+      peerDependencies: Record<string, string>;
+    };
+    const imported = new Set<string>();
+    for (const file of files) {
+      for (const [, spec] of readFileSync(file, 'utf8').matchAll(/(?:from\s+|import\s*\(\s*)['"]([^'".][^'"]*)['"]/g)) {
+        if (spec!.startsWith('node:')) continue;
+        const parts = spec!.split('/');
+        imported.add(spec!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!);
+      }
+    }
+    const unused = Object.keys(pkg.dependencies).filter((name) => !imported.has(name) && !imported.has(name.replace(/^@types\//, '')));
+    expect(unused).toEqual([]);
+    // Optional peers (danfojs-node) are loaded on first use; the package's own name appears in doc examples.
+    const undeclared = [...imported].filter((name) => !(name in pkg.dependencies) && !(name in pkg.peerDependencies) && name !== pkg.name);
+    expect(undeclared).toEqual([]);
+  });
+});
