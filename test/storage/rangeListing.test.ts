@@ -157,6 +157,39 @@ describe('listing in ranges', () => {
     ).rejects.toBe(reason);
   });
 
+  it('lets every part hold a few abort listeners on the shared signal without a leak warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const keys = Array.from({ length: 400 }, (_, i) => `${PREFIX}${i}`).sort(utf8Order);
+      const server = simulatedServer(keys, 10, [3]);
+      const listed: string[] = [];
+      await listInRanges<string>({
+        prefix: PREFIX,
+        concurrency: 8,
+        keyOf: (key) => key,
+        // As the S3 store's pages do: one listener on the request, one on the race around it.
+        fetchPage: async (startAfter, token, signal) => {
+          const listeners = [() => undefined, () => undefined];
+          for (const l of listeners) signal.addEventListener('abort', l);
+          try {
+            return await server.fetchPage(startAfter, token, signal);
+          } finally {
+            for (const l of listeners) signal.removeEventListener('abort', l);
+          }
+        },
+        onItems: (items) => listed.push(...items),
+      });
+      await tick();
+      expect(server.maxInFlight).toBe(8);
+      expect(listed).toHaveLength(keys.length);
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('keeps all parts busy on numeric ids, for about the requests of a serial listing', async () => {
     // The demo's layout at a million users: a CSV per user, an image for half of them, a few orphans.
     const keys: string[] = [];

@@ -1,4 +1,14 @@
+import { setMaxListeners } from 'node:events';
 import { WHOLE_RANGE, chooseCuts, compareKeys, inRange, reachedEnd, splitAt, type KeyRange } from './keyRanges.js';
+
+/**
+ * Abort listeners one part may hold on the listing's signal at once: a page's request and the race
+ * around it, a retry's backoff, with room to spare. Node warns of a leak past 10 listeners on one
+ * signal, which 8 parts reach while nothing leaks; past this many per part, something does.
+ */
+const ABORT_LISTENERS_PER_PART = 4;
+/** Node's own bound, kept for a listing of few parts. */
+const MIN_MAX_LISTENERS = 10;
 
 /** One page of a listing as the server answered it. */
 export interface RangePage<T> {
@@ -52,6 +62,7 @@ class RangeListing<T> {
 
   constructor(private readonly options: RangeListingOptions<T>) {
     this.signal = options.signal ? AbortSignal.any([options.signal, this.failure.signal]) : this.failure.signal;
+    setMaxListeners(Math.max(MIN_MAX_LISTENERS, ABORT_LISTENERS_PER_PART * options.concurrency), this.signal);
   }
 
   run(): Promise<void> {
