@@ -13,6 +13,10 @@
 //          --memory-runs 1  --query-stores local  --load-seconds 5  --connections 4
 //          --append        (keep the other sizes of results/latest.json; each says which run measured it)
 //          --render-only   (rebuild RESULTS.md from results/latest.json, e.g. after editing NOTES.md)
+//          --listing-users 10000  (S3 listing, parallel vs serial at 75 ms a page, on the S3 store of
+//                          this size; 0: not measured)
+//          --listing-only  (only that: seeds its own S3 server, and replaces the listing figures in
+//                          results/latest.json, keeping every other figure)
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -24,6 +28,7 @@ import { removeOnExit } from './lib/children.mjs';
 import { checkGoals } from './lib/goals.mjs';
 import { measureSyncFigures } from './lib/measure.mjs';
 import { extraSections } from './lib/extra.mjs';
+import { measureListing, seedAndMeasureListing } from './lib/listing.mjs';
 import { renderMarkdown } from './lib/report.mjs';
 import { rawClient, startS3 } from './lib/s3.mjs';
 import { localRewriter, pickChanged, s3Rewriter, seedLocal, seedS3 } from './lib/seed.mjs';
@@ -53,12 +58,14 @@ function options() {
       connections: { type: 'string', default: '4' },
       'render-only': { type: 'boolean', default: false },
       append: { type: 'boolean', default: false },
+      'listing-users': { type: 'string', default: String(S3_MAX_USERS_DEFAULT) },
+      'listing-only': { type: 'boolean', default: false },
     },
     strict: true,
   });
-  const positive = (name, text) => {
+  const positive = (name, text, min = 1) => {
     const n = Number(text);
-    if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`--${name} must be a positive integer, got ${JSON.stringify(text)}`);
+    if (!Number.isSafeInteger(n) || n < min) throw new RangeError(`--${name} must be an integer of at least ${min}, got ${JSON.stringify(text)}`);
     return n;
   };
   const storeList = (name) => {
@@ -69,6 +76,8 @@ function options() {
   return {
     renderOnly: values['render-only'],
     append: values.append,
+    listingOnly: values['listing-only'],
+    listingUsers: positive('listing-users', values['listing-users'], 0),
     sizes: values.sizes.split(',').map((s) => positive('sizes', s.trim())),
     runs: positive('runs', values.runs),
     stores: storeList('stores'),
@@ -80,8 +89,11 @@ function options() {
   };
 }
 
-/** Seeds one store, runs every figure on it, and removes the data again whatever happens. */
-async function benchStore(kind, users, config) {
+/**
+ * Seeds one store, runs every figure on it, and removes the data again whatever happens. On S3 at
+ * `--listing-users` users, also measures the listing at 75 ms a page, into `extras.listing`.
+ */
+async function benchStore(kind, users, config, extras) {
   const phases = {};
   const phase = async (name, fn) => {
     const started = performance.now();
@@ -118,6 +130,11 @@ async function benchStore(kind, users, config) {
     if (config.queryStores.includes(kind)) {
       log(`${kind} ${users}: queries`);
       queries = await phase('queries', () => measureQueries(spec, { runs: config.runs, seconds: config.loadSeconds, connections: config.connections }));
+    }
+    if (kind === 's3' && users === config.listingUsers) {
+      extras.listing = await phase('listing', () =>
+        measureListing({ endpoint: spec.endpoint, bucket: BUCKET, users, objects: seeded.objects, runs: config.runs }),
+      );
     }
     return { objects: seeded.objects, images: seeded.images, ...figures, memory, queries, phaseSeconds: phases };
   } finally {
@@ -175,7 +192,7 @@ async function writeOutputs(results) {
 
 /**
  * Keeps the sizes of the committed results that this run did not measure, each marked with the run
- * that did: a million users take long enough to be measured on their own.
+ * that did: a million users take long enough to be measured on their own. So with the listing figures.
  */
 async function appendEarlierSizes(results) {
   const file = path.join(BENCH_DIR, 'results', 'latest.json');
@@ -189,8 +206,23 @@ async function appendEarlierSizes(results) {
     for (const note of earlier.config.notes ?? []) if (!results.config.notes.includes(note)) results.config.notes.push(note);
   }
   results.sizes.sort((a, b) => a.users - b.users);
+  results.listing ??= earlier.listing;
   for (const entry of results.sizes) entry.run ??= { generatedAt: results.generatedAt, command: results.config.command, runs: results.config.runs };
 }
+
+/**
+ * `--listing-only`: the S3 listing figures alone, on a server and a bucket of their own, written into
+ * the committed results in place of the earlier ones; every other figure stays as it was.
+ */
+async function listingOnly(config) {
+  if (config.listingUsers === 0) throw new RangeError('--listing-only needs --listing-users of at least 1');
+  const results = JSON.parse(await readFile(path.join(BENCH_DIR, 'results', 'latest.json'), 'utf8'));
+  log(`== s3 listing, ${config.listingUsers} users`);
+  results.listing = { ...(await seedAndMeasureListing(BUCKET, config.listingUsers, config.runs)), command: commandLine() };
+  await writeOutputs(results);
+}
+
+const commandLine = () => ['node', 'bench/run.mjs', ...process.argv.slice(2)].join(' ');
 
 async function main() {
   const config = options();
@@ -200,14 +232,16 @@ async function main() {
     log('RESULTS.md rebuilt from results/latest.json');
     return;
   }
+  if (config.listingOnly) return listingOnly(config);
   const started = performance.now();
-  const { renderOnly: _renderOnly, append: _append, ...recorded } = config;
+  const { renderOnly: _renderOnly, append: _append, listingOnly: _listingOnly, ...recorded } = config;
   const results = {
     generatedAt: new Date().toISOString(),
     machine: machine(),
-    config: { ...recorded, command: ['node', 'bench/run.mjs', ...process.argv.slice(2)].join(' '), notes: boundsNotes(config) },
+    config: { ...recorded, command: commandLine(), notes: boundsNotes(config) },
     sizes: [],
   };
+  const extras = {};
   for (const users of config.sizes) {
     const entry = { users, stores: {} };
     for (const kind of config.stores) {
@@ -216,10 +250,11 @@ async function main() {
         continue;
       }
       log(`== ${kind}, ${users} users`);
-      entry.stores[kind] = await benchStore(kind, users, config);
+      entry.stores[kind] = await benchStore(kind, users, config, extras);
     }
     results.sizes.push(entry);
   }
+  if (extras.listing) results.listing = { ...extras.listing, command: results.config.command };
   results.totalSeconds = (performance.now() - started) / 1000;
   if (config.append) await appendEarlierSizes(results);
   results.goals = checkGoals(results);

@@ -1,6 +1,7 @@
 // Turns the results object (the same one written to results/latest.json) into RESULTS.md.
 import { int, kib, mib, ms, ratio } from './format.mjs';
 import { GOALS, checkGoals, ratiosOf } from './goals.mjs';
+import { listingSection } from './listingReport.mjs';
 
 const mark = (ok) => (ok ? 'met' : '**missed**');
 
@@ -191,6 +192,7 @@ export function renderMarkdown(r, notes, extras = []) {
     goalsSection(r),
     ...r.sizes.map(sizeSection),
   ];
+  if (r.listing) parts.push(listingSection(r.listing));
   if (r.config.notes.length > 0) parts.push('## How this run was bounded', r.config.notes.map((n) => `- ${n}`).join('\n'));
   parts.push(...extras);
   if (notes) parts.push(notes.trim());

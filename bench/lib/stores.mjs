@@ -14,8 +14,9 @@ export function localSpec(root) {
   return { kind: 'local', root };
 }
 
-export function s3Spec(endpoint, bucket) {
-  return { kind: 's3', endpoint, bucket };
+/** `listConcurrency` is optional: the store's default unless given. */
+export function s3Spec(endpoint, bucket, listConcurrency) {
+  return { kind: 's3', endpoint, bucket, ...(listConcurrency !== undefined && { listConcurrency }) };
 }
 
 export function openStore(spec) {
@@ -23,7 +24,8 @@ export function openStore(spec) {
   if (spec.kind === 's3') {
     const { accessKey, secretKey, region } = S3_CREDENTIALS;
     // One socket per concurrent download, as the store's own documentation advises.
-    return createMinioStore({ endpoint: spec.endpoint, bucket: spec.bucket, accessKey, secretKey, region, maxSockets: CONCURRENCY });
+    const { endpoint, bucket, listConcurrency } = spec;
+    return createMinioStore({ endpoint, bucket, accessKey, secretKey, region, maxSockets: CONCURRENCY, listConcurrency });
   }
   throw new Error(`unknown store kind ${spec.kind}`);
 }

@@ -16,14 +16,24 @@ export const ERROR_BODY_BYTES = 64 * 1024;
 /** Bytes a `short` answer lacks. */
 export const SHORT_BY_BYTES = 3;
 
+/** A request as the proxy saw it. */
+export interface ProxiedRequest {
+  method: string;
+  url: string;
+  /** When it arrived (`performance.now()`). */
+  startedMs: number;
+  /** When its answer was complete or its connection closed; unset until then. */
+  endedMs?: number;
+}
+
 /**
- * An HTTP proxy in front of the real S3 test server that breaks requests in chosen ways. Lets tests
- * see real client behaviour under faults without stubbing the client.
+ * An HTTP proxy in front of the real S3 test server that breaks or slows requests in chosen ways.
+ * Lets tests see real client behaviour under faults and latency without stubbing the client.
  */
 export interface FaultProxy {
   endpoint: string;
   /** Requests that reached the proxy, faulty or not. */
-  requests: { method: string; url: string }[];
+  requests: ProxiedRequest[];
   /** TCP connections the proxy accepted so far. */
   readonly connections: number;
   /** Requests broken so far by `resetEvery`. */
@@ -37,6 +47,8 @@ export interface FaultProxy {
   stallAfter(warmUp: number): void;
   /** Cuts the connection of every `every`-th GET until `heal`. */
   resetEvery(every: number): void;
+  /** Holds every request whose URL contains `urlPart` for `ms` before passing it on, until `heal`: a distant server. */
+  delayEach(ms: number, urlPart?: string): void;
   heal(): void;
   close(): Promise<void>;
 }
@@ -51,7 +63,9 @@ export async function startFaultProxy(targetEndpoint: string): Promise<FaultProx
   let gets = 0;
   let resets = 0;
   let connections = 0;
-  const requests: FaultProxy['requests'] = [];
+  let delayMs = 0;
+  let delayOnly = '';
+  const requests: ProxiedRequest[] = [];
 
   function pickFault(req: http.IncomingMessage): Fault | null {
     if (req.method === 'GET' && resetEvery > 0 && ++gets % resetEvery === 0) {
@@ -67,12 +81,15 @@ export async function startFaultProxy(targetEndpoint: string): Promise<FaultProx
   }
 
   const server = http.createServer((req, res) => {
-    requests.push({ method: req.method ?? '', url: req.url ?? '' });
+    const seen: ProxiedRequest = { method: req.method ?? '', url: req.url ?? '', startedMs: performance.now() };
+    requests.push(seen);
+    res.on('close', () => (seen.endedMs = performance.now()));
     const f = pickFault(req);
     if (f === 'error500' || f === 'error503body') return answerError(res, f);
     if (f === 'reset') return void req.socket.destroy();
     if (f === 'hang') return; // never answer; the connection stays open
-    forward(target, req, res, f === 'short');
+    if (delayMs > 0 && seen.url.includes(delayOnly)) setTimeout(() => forward(target, req, res, f === 'short'), delayMs);
+    else forward(target, req, res, f === 'short');
   });
   server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -98,7 +115,12 @@ export async function startFaultProxy(targetEndpoint: string): Promise<FaultProx
       resetEvery = every;
       gets = 0;
     },
+    delayEach(ms, urlPart = '') {
+      delayMs = ms;
+      delayOnly = urlPart;
+    },
     heal() {
+      delayMs = 0;
       fault = null;
       remaining = 0;
       stallAfter = Infinity;

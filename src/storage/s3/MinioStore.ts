@@ -1,12 +1,20 @@
 import { definedOnly } from '../../util/objects.js';
 import type { Readable } from 'node:stream';
 import * as Minio from 'minio';
-import { DEFAULT_CONCURRENCY, DEFAULT_REGION, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY_BASE_DELAY_MS, DEFAULT_STORE_RETRIES } from '../../defaults.js';
-import { StoreUnavailableError, UdtError, requiredOption } from '../../errors.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_LIST_CONCURRENCY,
+  DEFAULT_REGION,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_RETRY_BASE_DELAY_MS,
+  DEFAULT_STORE_RETRIES,
+} from '../../defaults.js';
+import { OptionError, StoreUnavailableError, UdtError, requiredOption } from '../../errors.js';
 import { BodyCollector, clipKey } from '../body.js';
 import { createDeadlineTransport, withCallSignal } from './httpTransport.js';
+import { createS3Lister } from './listing.js';
 import { watchBucket } from './watch.js';
-import type { GetOptions, ListOptions, ObjectInfo, ObjectStore, WatchHandlers } from '../ObjectStore.js';
+import type { GetOptions, ObjectStore, WatchHandlers } from '../ObjectStore.js';
 import { raceAbort, withRetry } from '../../util/async.js';
 
 export interface MinioStoreOptions {
@@ -33,6 +41,11 @@ export interface MinioStoreOptions {
   /** First backoff delay; doubles per attempt. Default 100 ms. */
   retryBaseDelayMs?: number;
   /**
+   * Parts of a listing fetched at once: the prefix is listed as ranges of keys whose pages overlap
+   * in time (1: one page after another). Listing requests share the `maxSockets` sockets. Default 8.
+   */
+  listConcurrency?: number;
+  /**
    * Offer change events from MinIO's bucket notification stream (a MinIO extension; AWS S3 has
    * none). Default `true`, except for `amazonaws.com` endpoints.
    */
@@ -46,9 +59,8 @@ export const MINIO_STORE_DEFAULTS = {
   requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
   retries: DEFAULT_STORE_RETRIES,
   retryBaseDelayMs: DEFAULT_RETRY_BASE_DELAY_MS,
+  listConcurrency: DEFAULT_LIST_CONCURRENCY,
 } as const satisfies Required<Omit<MinioStoreOptions, 'endpoint' | 'accessKey' | 'secretKey' | 'bucket' | 'notifications'>>;
-/** Keys per listing request, the S3 maximum. */
-const LIST_PAGE_KEYS = 1000;
 /** Codes the S3 protocol uses for a key or bucket that does not exist. */
 const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NotFound', 'NoSuchObject']);
 /** Longest cause quoted in an error message. */
@@ -60,6 +72,9 @@ export function createMinioStore(options: MinioStoreOptions): ObjectStore {
     if (!options?.[name]) throw requiredOption('createMinioStore', name);
   }
   const o = { ...MINIO_STORE_DEFAULTS, ...definedOnly(options) };
+  if (!Number.isSafeInteger(o.listConcurrency) || o.listConcurrency < 1) {
+    throw new OptionError(`createMinioStore: listConcurrency must be a positive integer, got ${String(o.listConcurrency)}`);
+  }
   const url = new URL(o.endpoint);
   const useSSL = url.protocol === 'https:';
   const transport = createDeadlineTransport(useSSL, o.maxSockets, o.requestTimeoutMs);
@@ -87,29 +102,7 @@ export function createMinioStore(options: MinioStoreOptions): ObjectStore {
     });
   }
 
-  async function list(prefix: string, options: ListOptions = {}): Promise<ObjectInfo[]> {
-    const { signal, onProgress, onObjects } = options;
-    const out: ObjectInfo[] = [];
-    let token = '';
-    do {
-      // One request per page, each with its own retries: a failure late in a long listing repeats
-      // one page, not the listing.
-      const page = await call(`list ${clipKey(prefix)}`, () => client.listObjectsV2Query(bucket, prefix, token, '', LIST_PAGE_KEYS, ''), signal);
-      const objects: ObjectInfo[] = [];
-      for (const item of page.objects) {
-        if (item.name !== undefined) objects.push({ key: item.name, etag: item.etag, size: item.size, lastModified: item.lastModified });
-      }
-      for (const object of objects) out.push(object);
-      // Handed on page by page: the caller sorts each page while the next one is on its way.
-      onObjects?.(objects);
-      if (page.isTruncated && !page.nextContinuationToken) {
-        throw new StoreUnavailableError(`s3 ${bucket}: cannot list ${clipKey(prefix)}: a truncated page without a continuation token`);
-      }
-      token = page.isTruncated ? page.nextContinuationToken : '';
-      onProgress?.(out.length);
-    } while (token);
-    return out;
-  }
+  const list = createS3Lister({ client, bucket, call, concurrency: o.listConcurrency });
 
   function get(key: string, options: GetOptions = {}): Promise<Buffer | null> {
     return call(
