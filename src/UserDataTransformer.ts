@@ -1,13 +1,13 @@
 import { withDeadline } from './util/async.js';
 import { definedOnly } from './util/objects.js';
-import { refuseToEmpty } from './exportGuard.js';
+import { writeOutputs, type ExportWritten } from './output.js';
 import { resolveOptions, type ResolvedOptions, type TransformerSettings, type UserDataTransformerOptions } from './options.js';
 import { describeError } from './errors.js';
 import { resolveColumns, project } from './format/columns.js';
-import { csvBytes, encodeCsv, type CsvOptions } from './format/csv.js';
-import { Pacer } from './util/pacer.js';
+import { encodeCsv, type CsvOptions } from './format/csv.js';
+import { encodeParquet } from './format/parquet.js';
 import { toDataFrame, type DataFrame } from './format/dataframe.js';
-import { DEFAULT_COLUMNS, type SyncReport, type UserFilters, type UserRow } from './model.js';
+import { type SyncReport, type UserFilters, type UserRow } from './model.js';
 import { selectPage, type Page, type PageOptions } from './query/page.js';
 import { ageHistogram, averageAge, selectRows, type UserTable } from './query/table.js';
 import type { ObjectStore } from './storage/ObjectStore.js';
@@ -21,6 +21,16 @@ export type { RefreshOptions, RefreshStatus } from './sync/refresher.js';
 export interface QueryOptions extends UserFilters {
   /** Output columns, in order: any of the defaults plus extra CSV columns. Default `user_id, first_name, last_name, birthts, img_path`. */
   columns?: readonly string[];
+}
+
+export interface ExportOptions {
+  /** Write even when the table is empty and the existing output holds users. Default `false`. */
+  allowEmpty?: boolean;
+  /**
+   * Where to write the same table as Parquet; `null`: no Parquet. Default: the `outputParquetKey`
+   * option when the CSV goes to the default `outputKey`, else `null`.
+   */
+  parquetKey?: string | null;
 }
 
 export interface FreshnessResult {
@@ -314,6 +324,21 @@ export class UserDataTransformer {
   }
 
   /**
+   * Matching rows as a Parquet file: `user_id`, `first_name`, `last_name` as UTF-8 text, `birthts`
+   * a timestamp (milliseconds, UTC), `img_path` text or null, extra columns optional text; raw
+   * values (formula escaping is a CSV concern), Snappy-compressed. Asynchronous because the writer
+   * loads on first use and a large table is encoded a row group at a time, letting other work in.
+   *
+   * @example
+   * ```ts
+   * await writeFile('adults.parquet', await transformer.toParquet({ minAge: 18 }));
+   * ```
+   */
+  toParquet(options: QueryOptions = {}): Promise<Uint8Array> {
+    return encodeParquet(this.rows(options), resolveColumns(options.columns, this.table.rows));
+  }
+
+  /**
    * Mean age in completed years of the matching users, with their count; `averageAge` is `null` when none match.
    *
    * @example
@@ -360,28 +385,24 @@ export class UserDataTransformer {
 
   /**
    * Exports the table: writes every user, unfiltered, as CSV
-   * (`user_id,first_name,last_name,birthts,img_path`) to `key` with content type `text/csv`. The
-   * object is replaced whole or not at all. An empty table never replaces an output that holds
-   * users (`EmptySourceError`, code `empty_source`) unless `allowEmpty` is set: an emptied or
-   * mistaken source must not wipe the last good output.
+   * (`user_id,first_name,last_name,birthts,img_path`) to `key` with content type `text/csv`, and the
+   * same rows as Parquet to `parquetKey` (see `toParquet`; by default `processed_data/output.parquet`
+   * beside the default CSV). Each object is replaced whole or not at all; when the Parquet write fails
+   * after the CSV's, `PartialExportError` (code `partial_export`) says which is new. An empty table
+   * never replaces an output that holds users (`EmptySourceError`, code `empty_source`) unless
+   * `allowEmpty` is set: an emptied or mistaken source must not wipe the last good output.
    *
    * @example
    * ```ts
    * await transformer.sync();
-   * const { key, users, bytes } = await transformer.exportOutput(); // processed_data/output.csv
-   * await transformer.exportOutput('exports/users.csv');
+   * const { key, users, bytes, parquet } = await transformer.exportOutput(); // processed_data/output.csv and .parquet
+   * await transformer.exportOutput('exports/users.csv', { parquetKey: 'exports/users.parquet' });
    * ```
    */
-  async exportOutput(
-    key: string = this.options.outputKey,
-    { allowEmpty = false }: { allowEmpty?: boolean } = {},
-  ): Promise<{ key: string; users: number; bytes: number }> {
-    const rows = this.table.rows;
-    if (rows.length === 0 && !allowEmpty) await refuseToEmpty(this.store, key, this.sourcePrefix);
-    // In slices: at a million users the bytes take seconds to build, and reads must not wait for them.
-    const body = await new Pacer().drive(csvBytes(rows, DEFAULT_COLUMNS, { escapeFormulas: this.options.escapeFormulas }));
-    const users = rows.length;
-    await this.store.put(key, body, 'text/csv');
-    return { key, users, bytes: body.length };
+  async exportOutput(key: string = this.options.outputKey, options: ExportOptions = {}): Promise<ExportWritten> {
+    const { outputKey, outputParquetKey, escapeFormulas } = this.options;
+    const parquetKey = options.parquetKey !== undefined ? options.parquetKey : key === outputKey ? outputParquetKey : null;
+    const plan = { csvKey: key, parquetKey, escapeFormulas, allowEmpty: options.allowEmpty ?? false, sourcePrefix: this.sourcePrefix };
+    return writeOutputs(this.store, this.table.rows, plan);
   }
 }

@@ -9,6 +9,8 @@
 export const DEFAULT_SOURCE_PREFIX = 'source_data/';
 /** Where the exported table is written. */
 export const DEFAULT_OUTPUT_KEY = 'processed_data/output.csv';
+/** Where the same table is written as Parquet, beside the CSV. */
+export const DEFAULT_OUTPUT_PARQUET_KEY = 'processed_data/output.parquet';
 /** Image file extensions, without the dot, matched case-insensitively. */
 export const DEFAULT_IMAGE_EXTENSIONS: readonly string[] = ['png', 'jpg', 'jpeg'];
 /** Parallel CSV downloads during a sync, and keep-alive sockets to an S3 endpoint. */

@@ -100,3 +100,13 @@ export class EmptySourceError extends UdtError {
     super('empty_source', 503, message);
   }
 }
+
+/**
+ * An export wrote the output CSV but not the Parquet file beside it: the CSV is new, the Parquet
+ * file still holds the previous export. The next export writes both.
+ */
+export class PartialExportError extends UdtError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('partial_export', 503, message, options);
+  }
+}

@@ -1,7 +1,15 @@
 // The library: sync a store into an in-memory table, query it, export it. The HTTP service is a
 // separate entry point, `user-data-transformer/service`, built on exactly this API.
 export { UserDataTransformer } from './UserDataTransformer.js';
-export type { UserDataTransformerOptions, TransformerSettings, QueryOptions, FreshnessResult, LastSync, SyncOptions } from './UserDataTransformer.js';
+export type {
+  UserDataTransformerOptions,
+  TransformerSettings,
+  QueryOptions,
+  ExportOptions,
+  FreshnessResult,
+  LastSync,
+  SyncOptions,
+} from './UserDataTransformer.js';
 export type { RefreshOptions, RefreshStatus, RefreshObserver } from './sync/refreshOptions.js';
 export type { ChangeSummary } from './sync/changes.js';
 export { defaultSnapshotKey } from './snapshot/key.js';
@@ -21,6 +29,7 @@ export { MAX_PAGE_ROWS, type Page, type PageOptions } from './query/page.js';
 export { parseUserCsv, type ParseResult, type ParsedUser } from './parse/userCsv.js';
 export { encodeCsv, type CsvOptions, type CsvEncoding } from './format/csv.js';
 export { rowJson } from './format/json.js';
+export { encodeParquet, PARQUET_MEDIA_TYPE, PARQUET_ROW_GROUP_ROWS } from './format/parquet.js';
 export type { DataFrame } from './format/dataframe.js';
 export {
   UdtError,
@@ -31,6 +40,7 @@ export {
   ObjectRejectedError,
   MissingPeerError,
   EmptySourceError,
+  PartialExportError,
   describeError,
 } from './errors.js';
-export { holdsRows } from './exportGuard.js';
+export { holdsRows, type ExportWritten } from './output.js';

@@ -5,6 +5,7 @@ import {
   DEFAULT_IMAGE_EXTENSIONS,
   DEFAULT_MAX_CSV_BYTES,
   DEFAULT_OUTPUT_KEY,
+  DEFAULT_OUTPUT_PARQUET_KEY,
   DEFAULT_SOURCE_PREFIX,
   DEFAULT_SYNC_TIMEOUT_MS,
   DEFAULT_TIME_ZONE,
@@ -40,6 +41,11 @@ export interface UserDataTransformerOptions {
   escapeFormulas?: boolean;
   /** Key `exportOutput()` writes when given none. Default `processed_data/output.csv`. */
   outputKey?: string;
+  /**
+   * Key of the Parquet file `exportOutput()` writes beside the CSV when given no key; `null`: no
+   * Parquet. Default `processed_data/output.parquet`.
+   */
+  outputParquetKey?: string | null;
   /** Called after every successful sync with its report, e.g. to log it. Default: nothing. */
   onSync?: (report: SyncReport) => void;
   /** Called after every failed sync, whoever started it. Default: nothing. */
@@ -70,6 +76,7 @@ export function resolveOptions(options: UserDataTransformerOptions): ResolvedOpt
     syncTimeoutMs: options.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS,
     escapeFormulas: options.escapeFormulas ?? DEFAULT_ESCAPE_FORMULAS,
     outputKey: options.outputKey ?? DEFAULT_OUTPUT_KEY,
+    outputParquetKey: options.outputParquetKey === undefined ? DEFAULT_OUTPUT_PARQUET_KEY : options.outputParquetKey,
     onSync: options.onSync ?? (() => undefined),
     onSyncFailed: options.onSyncFailed ?? (() => undefined),
   };

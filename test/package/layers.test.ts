@@ -20,7 +20,7 @@ const LAYERS: [RegExp, number, string][] = [
   [/^options\.ts$/, 4.5, 'options'],
   [/^snapshot\//, 5, 'snapshot'],
   [/^sync\//, 6, 'sync'],
-  [/^(UserDataTransformer|exportGuard)\.ts$/, 7, 'facade'],
+  [/^(UserDataTransformer|output)\.ts$/, 7, 'facade'],
   [/^index\.ts$/, 8, 'public API'],
   [/^converters\//, 9, 'converters'],
   [/^service\/(index|main)\.ts$/, 12, 'service entry points'],
