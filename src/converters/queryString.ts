@@ -18,7 +18,7 @@ const wholeNumber = (name: string) =>
     .refine(Number.isSafeInteger, `${name} is too large`);
 
 /** The answer formats of `GET /data`, by the name `format=` takes. */
-export const FORMATS = ['json', 'csv', 'ndjson'] as const;
+export const FORMATS = ['json', 'csv', 'ndjson', 'parquet'] as const;
 export type Format = (typeof FORMATS)[number];
 
 const LIMIT_MESSAGE = `limit must be an integer from 1 to ${MAX_PAGE_ROWS}`;
@@ -76,7 +76,7 @@ export const DATA_QUERY_SCHEMA = z
       .optional()
       .describe('where the page starts; only ever taken from the Link rel="next" of a previous answer'),
     format: z
-      .enum(FORMATS, { error: 'format must be json, csv or ndjson' })
+      .enum(FORMATS, { error: 'format must be json, csv, ndjson or parquet' })
       .optional()
       .describe('answer format; overrides the Accept header (application/json, text/csv, application/x-ndjson)'),
   })

@@ -2,6 +2,7 @@ import { asFolder, writeKeyProblem } from '../converters/keys.js';
 import {
   DEFAULT_LOCAL_SOURCE_PREFIX,
   DEFAULT_OUTPUT_KEY,
+  DEFAULT_OUTPUT_PARQUET_KEY,
   DEFAULT_RECONCILE_INTERVAL_MS,
   DEFAULT_RECONCILE_WITH_LOG_MS,
   DEFAULT_SOURCE_PREFIX,
@@ -23,6 +24,8 @@ export interface Config {
   localBucket: string;
   sourcePrefix: string;
   outputKey: string;
+  /** Where the export also goes as Parquet; `null`: no Parquet. */
+  outputParquetKey: string | null;
   /** `null` when the scheduled export is off. */
   outputCron: string | null;
   maxStalenessMs: number;
@@ -88,6 +91,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     localBucket: env.MINIO_BUCKET,
     sourcePrefix: sourcePrefix(env),
     outputKey: env.OUTPUT_KEY,
+    outputParquetKey: env.OUTPUT_PARQUET_KEY === 'off' ? null : env.OUTPUT_PARQUET_KEY,
     outputCron: env.OUTPUT_CRON === 'off' ? null : env.OUTPUT_CRON,
     maxStalenessMs: env.MAX_STALENESS_MS,
     reconcileIntervalMs: env.RECONCILE_INTERVAL_MS ?? (env.NATS_URL ? DEFAULT_RECONCILE_WITH_LOG_MS : DEFAULT_RECONCILE_INTERVAL_MS),
@@ -122,14 +126,21 @@ function crossChecks(source: Record<string, string | undefined>): { name: string
   const prefix = sourcePrefix(env);
   const output = given('OUTPUT_KEY') ?? DEFAULT_OUTPUT_KEY;
   const snapshot = given('SNAPSHOT_KEY') ?? defaultSnapshotKey({ sourcePrefix: prefix });
-  for (const [name, value] of [
+  const parquet = given('OUTPUT_PARQUET_KEY') ?? DEFAULT_OUTPUT_PARQUET_KEY;
+  const keys = [
     ['OUTPUT_KEY', output],
+    ['OUTPUT_PARQUET_KEY', parquet],
     ['SNAPSHOT_KEY', snapshot],
-  ] as const) {
+  ] as const;
+  for (const [name, value] of keys) {
     const problem = value === 'off' ? null : writeKeyProblem(value, prefix);
     if (problem) problems.push({ name, message: problem });
   }
-  if (output === snapshot) problems.push({ name: 'SNAPSHOT_KEY', message: 'must differ from OUTPUT_KEY: each write would replace the other' });
+  // Each later key against the earlier ones: the same key twice means each write replaces the other.
+  keys.forEach(([name, value], i) => {
+    const clash = keys.slice(0, i).find(([, earlier]) => earlier === value && value !== 'off');
+    if (clash) problems.push({ name, message: `must differ from ${clash[0]}: each write would replace the other` });
+  });
   return problems;
 }
 

@@ -156,11 +156,9 @@ export class Exporter {
       this.#last = { trigger, finishedAt: new Date().toISOString(), ok: true, durationMs, users: out.users };
       this.#o.onExport?.(trigger, true, durationMs);
       const { downloaded, unchanged, removed, failed, complete } = sync;
-      log.info(
-        { event: 'export', trigger, durationMs, users: out.users, bytes: out.bytes, downloaded, unchanged, removed, failed: failed.length, complete },
-        'output written',
-      );
-      return { users: out.users, output: out.key, sync };
+      const counts = { downloaded, unchanged, removed, failed: failed.length, complete };
+      log.info({ event: 'export', trigger, durationMs, users: out.users, bytes: out.bytes, parquetBytes: out.parquet?.bytes, ...counts }, 'output written');
+      return { users: out.users, output: out.key, parquet: out.parquet?.key ?? null, sync };
     } catch (error) {
       const durationMs = Math.round(performance.now() - started);
       this.#last = { trigger, finishedAt: new Date().toISOString(), ok: false, durationMs, error: describeError(error) };

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { DEFAULT_COLUMNS, encodeCsv, rowJson, type UserRow } from '../index.js';
+import { DEFAULT_COLUMNS, encodeCsv, PARQUET_MEDIA_TYPE, rowJson, type UserRow } from '../index.js';
 import type { Steps } from '../util/steps.js';
 import { NotAcceptableError } from './httpErrors.js';
 import type { Format } from '../converters/queryString.js';
@@ -9,11 +9,15 @@ export const MEDIA_TYPES: Readonly<Record<Format, string>> = {
   json: 'application/json',
   csv: 'text/csv',
   ndjson: 'application/x-ndjson',
+  parquet: PARQUET_MEDIA_TYPE,
 };
+
+/** The formats written as text, a chunk of rows at a time; Parquet is a binary file written whole. */
+export type TextFormat = Exclude<Format, 'parquet'>;
 
 /**
  * The answer format: `format=` when given, else the best match for the Accept header. A browser's
- * usual Accept (HTML first, then any type at q=0.8) matches all three equally and gets JSON.
+ * usual Accept (HTML first, then any type at q=0.8) matches all of them equally and gets JSON.
  */
 export function chooseFormat(req: Request, explicit: Format | undefined): Format {
   if (explicit) return explicit;
@@ -21,14 +25,14 @@ export function chooseFormat(req: Request, explicit: Format | undefined): Format
   const picked = req.accepts(types);
   const format = (Object.keys(MEDIA_TYPES) as Format[]).find((f) => MEDIA_TYPES[f] === picked);
   if (!format) {
-    throw new NotAcceptableError(`GET /data answers ${types.join(', ')}; the Accept header admits none of them (or use format=json|csv|ndjson)`);
+    throw new NotAcceptableError(`GET /data answers ${types.join(', ')}; the Accept header admits none of them (or use format=json|csv|ndjson|parquet)`);
   }
   return format;
 }
 
 /** The Content-Type header of an answer in `format`. */
 export function contentTypeOf(format: Format): string {
-  return `${MEDIA_TYPES[format]}; charset=utf-8`;
+  return format === 'parquet' ? MEDIA_TYPES.parquet : `${MEDIA_TYPES[format]}; charset=utf-8`;
 }
 
 /**
@@ -53,7 +57,7 @@ export interface EncoderOptions {
   jsonCache?: WeakMap<UserRow, string>;
 }
 
-export function encoderFor(format: Format, { escapeFormulas, jsonCache }: EncoderOptions): RowEncoder {
+export function encoderFor(format: TextFormat, { escapeFormulas, jsonCache }: EncoderOptions): RowEncoder {
   const contentType = contentTypeOf(format);
   switch (format) {
     case 'json':

@@ -44,6 +44,7 @@ export type ExportTrigger = z.infer<typeof EXPORT_TRIGGER_SCHEMA>;
 export const EXPORT_RESULT_SCHEMA = z.object({
   users: z.number().int().describe('users written'),
   output: z.string().describe('key of the written CSV'),
+  parquet: z.string().nullable().describe('key of the Parquet file written from the same table, null when OUTPUT_PARQUET_KEY is off'),
   sync: SYNC_REPORT_SCHEMA,
 });
 export type ExportResult = z.infer<typeof EXPORT_RESULT_SCHEMA>;

@@ -32,6 +32,7 @@ export function buildParts(config: Config, logger: Logger, store: ObjectStore = 
     timeZone: config.timeZone,
     escapeFormulas: config.escapeFormulas,
     outputKey: config.outputKey,
+    outputParquetKey: config.outputParquetKey,
     onSyncFailed: () => metrics.syncFailed(),
     onSync: (report) => {
       metrics.syncFinished(report);

@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       localBucket: 'datalake',
       sourcePrefix: 'data/',
       outputKey: 'processed_data/output.csv',
+      outputParquetKey: 'processed_data/output.parquet',
       outputCron: '* * * * *',
       maxStalenessMs: 5000,
       reconcileIntervalMs: 60_000,
@@ -31,6 +32,11 @@ describe('loadConfig', () => {
       apiKey: null,
       logLevel: 'info',
     });
+  });
+
+  it('turns the Parquet output off with OUTPUT_PARQUET_KEY=off, and moves it with a key', () => {
+    expect(loadConfig({ OUTPUT_PARQUET_KEY: 'off' }).outputParquetKey).toBeNull();
+    expect(loadConfig({ OUTPUT_PARQUET_KEY: 'lake/users.parquet' }).outputParquetKey).toBe('lake/users.parquet');
   });
 
   it('gives each source prefix and its settings a snapshot key of its own, and checks SOURCE_PREFIX as strictly as OUTPUT_KEY', () => {
@@ -120,6 +126,10 @@ describe('loadConfig', () => {
     [{ OUTPUT_KEY: '../etc/out.csv' }, /OUTPUT_KEY="..\/etc\/out.csv": must be a relative key/],
     [{ OUTPUT_KEY: '/abs/out.csv' }, /OUTPUT_KEY="\/abs\/out.csv": must be a relative key/],
     [{ OUTPUT_KEY: 'data/output.csv' }, /OUTPUT_KEY="data\/output.csv": must not be directly in data\//],
+    [{ OUTPUT_PARQUET_KEY: '../out.parquet' }, /OUTPUT_PARQUET_KEY="..\/out.parquet": must be a relative key/],
+    [{ OUTPUT_PARQUET_KEY: 'data/output.parquet' }, /OUTPUT_PARQUET_KEY="data\/output.parquet": must not be directly in data\//],
+    [{ OUTPUT_PARQUET_KEY: 'processed_data/output.csv' }, /OUTPUT_PARQUET_KEY="processed_data\/output.csv": must differ from OUTPUT_KEY/],
+    [{ SNAPSHOT_KEY: 'processed_data/output.parquet' }, /SNAPSHOT_KEY="processed_data\/output.parquet": must differ from OUTPUT_PARQUET_KEY/],
   ])('refuses %j, naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

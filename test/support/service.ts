@@ -15,10 +15,13 @@ export interface RunningService {
 /** The real app on a real socket (port 0), over the given store. */
 export async function startService(
   store: ObjectStore,
-  options: { sourcePrefix: string; nowMs?: number; outputKey?: string } & Partial<Pick<AppConfig, 'maxStalenessMs' | 'apiKey' | 'corsOrigins'>>,
+  options: { sourcePrefix: string; nowMs?: number; outputKey?: string; outputParquetKey?: string | null } & Partial<
+    Pick<AppConfig, 'maxStalenessMs' | 'apiKey' | 'corsOrigins'>
+  >,
 ): Promise<RunningService> {
   const logger = createLogger('silent');
-  const transformer = new UserDataTransformer({ store, sourcePrefix: options.sourcePrefix, now: options.nowMs ? () => options.nowMs! : undefined });
+  const now = options.nowMs ? () => options.nowMs! : undefined;
+  const transformer = new UserDataTransformer({ store, sourcePrefix: options.sourcePrefix, now, outputParquetKey: options.outputParquetKey });
   const exporter = new Exporter(transformer, { outputKey: options.outputKey ?? 'processed_data/output.csv', logger });
   const app = createApp(transformer, {
     maxStalenessMs: options.maxStalenessMs ?? 0,

@@ -123,7 +123,7 @@ describe('GET /data paging', () => {
     ['cursor=%2B%2F', 'cursor is not one this service issued'],
     ['cursor=A', 'cursor is not one this service issued'],
     ['cursor=_w', 'cursor is not one this service issued'], // decodes to the byte 0xFF: not UTF-8
-    ['format=xml', 'format must be json, csv or ndjson (got "xml")'],
+    ['format=xml', 'format must be json, csv, ndjson or parquet (got "xml")'],
   ])('rejects %s with 400 invalid_parameter', async (query, message) => {
     const res = await fetch(`${svc.url}/data?${query}`);
     expect(res.status).toBe(400);

@@ -1,6 +1,15 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
-import { DEFAULT_PAGE_ROWS, isUnfiltered, USER_ROW_SCHEMA, type UserDataTransformer, type UserFilters, type UserRow } from '../../index.js';
+import {
+  DEFAULT_PAGE_ROWS,
+  encodeParquet,
+  isUnfiltered,
+  PARQUET_MEDIA_TYPE,
+  USER_ROW_SCHEMA,
+  type UserDataTransformer,
+  type UserFilters,
+  type UserRow,
+} from '../../index.js';
 import { OPEN, STALE_HEADERS, errorAnswer, header, queryParameters, schemaOf } from '../apiDoc.js';
 import { VersionedBodies, type ContentCoding } from '../bodyCache.js';
 import { chooseFormat, contentTypeOf, encodeAll, encodeAllSteps, encoderFor, type RowEncoder } from '../formats.js';
@@ -33,11 +42,19 @@ export const listUsers: Operation = {
           'application/json': { schema: schemaOf(z.array(USER_ROW_SCHEMA)) },
           'text/csv': { schema: { type: 'string', description: "the output file's columns and quoting; each page starts with the header line" } },
           'application/x-ndjson': { schema: { ...schemaOf(USER_ROW_SCHEMA), description: 'one such object per line' } },
+          [PARQUET_MEDIA_TYPE]: {
+            schema: {
+              type: 'string',
+              format: 'binary',
+              description:
+                'a Parquet file of the same columns: user_id, first_name, last_name as UTF-8 text, birthts a timestamp (ms, UTC), img_path text or null; Snappy-compressed; each page a file of its own',
+            },
+          },
         },
       },
       304: { description: 'not modified: If-None-Match holds the current ETag' },
       400: errorAnswer('bad query parameter, limit or cursor'),
-      406: errorAnswer('the Accept header admits none of application/json, text/csv, application/x-ndjson'),
+      406: errorAnswer(`the Accept header admits none of application/json, text/csv, application/x-ndjson, ${PARQUET_MEDIA_TYPE}`),
       503: errorAnswer('the first load has not finished (not_ready), or the store is unreachable and nothing is cached'),
     },
   },
@@ -46,7 +63,7 @@ export const listUsers: Operation = {
 /** Rows encoded per write when a large answer is streamed: about 100 KB of JSON. */
 const STREAM_CHUNK_ROWS = 1_000;
 
-/** `GET /data`: the matching users in `user_id` order, whole or a page at a time, as JSON, CSV or NDJSON. */
+/** `GET /data`: the matching users in `user_id` order, whole or a page at a time, as JSON, CSV, NDJSON or Parquet. */
 function dataHandler(transformer: UserDataTransformer): RequestHandler {
   const unfiltered = new VersionedBodies();
   const jsonCache = new WeakMap<UserRow, string>();
@@ -58,19 +75,30 @@ function dataHandler(transformer: UserDataTransformer): RequestHandler {
     res.vary('Accept');
     res.type(contentTypeOf(format));
     if (query.limit !== undefined || query.cursor !== undefined) {
-      sendPage(req, res, transformer, { query, filters, format });
+      const rows = pageRows(req, res, transformer, { query, filters, format });
+      // Without the per-row JSON cache: a page is at most 10,000 rows, and a client paging through
+      // everything would otherwise leave a string for every row behind (about 40 MB per 100,000 users).
+      res.send(format === 'parquet' ? Buffer.from(await encodeParquet(rows)) : encodeAll(encoderFor(format, { escapeFormulas }), rows));
     } else if (isUnfiltered(filters)) {
       const table = transformer.table;
-      const cached = await unfiltered.get(table.version, format, chooseCoding(req), () =>
-        new Pacer().drive(encodeAllSteps(encoderFor(format, { escapeFormulas }), table.rows)),
-      );
+      // Parquet is compressed inside: compressing it again costs time and saves nothing.
+      const coding = format === 'parquet' ? 'identity' : chooseCoding(req);
+      const cached = await unfiltered.get(table.version, format, coding, () => bodyOf(format, table.rows, escapeFormulas));
       res.vary('Accept-Encoding').set('ETag', cached.etag);
       if (cached.coding !== 'identity') res.set('Content-Encoding', cached.coding);
       res.send(cached.body); // send() answers 304 when the client's copy matches
+    } else if (format === 'parquet') {
+      res.send(Buffer.from(await encodeParquet(transformer.rows(filters))));
     } else {
       await streamRows(res, encoderFor(format, { escapeFormulas, jsonCache }), transformer.rows(filters));
     }
   };
+}
+
+/** The whole answer in `format`, built in slices that let other requests in between. */
+async function bodyOf(format: Format, rows: readonly UserRow[], escapeFormulas: boolean): Promise<Buffer> {
+  if (format === 'parquet') return Buffer.from(await encodeParquet(rows));
+  return new Pacer().drive(encodeAllSteps(encoderFor(format, { escapeFormulas }), rows));
 }
 
 interface PageRequest {
@@ -79,9 +107,8 @@ interface PageRequest {
   format: Format;
 }
 
-/** One page, with the total in `X-Total-Count` and, while rows follow, an RFC 8288 `Link` to the next. */
-function sendPage(req: Request, res: Response, transformer: UserDataTransformer, { query, filters, format }: PageRequest): void {
-  const { escapeFormulas } = transformer.options;
+/** One page's rows; the total goes in `X-Total-Count` and, while rows follow, an RFC 8288 `Link` to the next. */
+function pageRows(req: Request, res: Response, transformer: UserDataTransformer, { query, filters, format }: PageRequest): readonly UserRow[] {
   const limit = query.limit ?? DEFAULT_PAGE_ROWS;
   const page = transformer.page({ ...filters, limit, after: query.cursor });
   res.set('X-Total-Count', String(page.total));
@@ -93,9 +120,7 @@ function sendPage(req: Request, res: Response, transformer: UserDataTransformer,
     params.set('cursor', encodeCursor(last.user_id));
     res.set('Link', `<${req.baseUrl}${req.path}?${params}>; rel="next"`);
   }
-  // Without the per-row JSON cache: a page is at most 10,000 rows, and a client paging through
-  // everything would otherwise leave a string for every row behind (about 40 MB per 100,000 users).
-  res.send(encodeAll(encoderFor(format, { escapeFormulas }), page.rows));
+  return page.rows;
 }
 
 /** Small answers in one piece; large ones a chunk at a time, waiting whenever the socket is full. */

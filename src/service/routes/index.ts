@@ -3,7 +3,7 @@ import { getDashboard } from './dashboard.js';
 import { listUsers } from './data.js';
 import { exportNow } from './export.js';
 import { getHealth, getLiveness, getReadiness } from './health.js';
-import { getOutput } from './output.js';
+import { getOutput, getOutputParquet } from './output.js';
 import type { Operation, Route } from './route.js';
 import { getAgeStats, getStats } from './stats.js';
 import { getSyncStatus } from './sync.js';
@@ -41,6 +41,7 @@ export const ROUTES: readonly Route[] = [
   { path: '/stats/ages', operations: { get: getAgeStats } },
   { path: '/sync', operations: { get: getSyncStatus } },
   { path: '/output.csv', operations: { get: getOutput } },
+  { path: '/output.parquet', operations: { get: getOutputParquet } },
   { path: '/health', operations: { get: getHealth } },
   { path: '/health/live', operations: { get: getLiveness } },
   { path: '/health/ready', operations: { get: getReadiness } },

@@ -1,35 +1,62 @@
 import type { RequestHandler } from 'express';
 import { NO_QUERY_SCHEMA, parseQuery } from '../../converters/queryString.js';
-import type { UserDataTransformer } from '../../index.js';
-import { OPEN, errorAnswer, textAnswer } from '../apiDoc.js';
-import type { Exporter } from '../exporter.js';
+import { PARQUET_MEDIA_TYPE, type UserDataTransformer } from '../../index.js';
+import { OPEN, errorAnswer } from '../apiDoc.js';
 import { NotFoundError } from '../httpErrors.js';
-import type { Operation } from './route.js';
+import type { Operation, RouteContext } from './route.js';
+
+/** One exported file: which key holds it, and how it is served. */
+interface OutputFile {
+  operationId: string;
+  contentType: string;
+  description: string;
+  /** The file's key, or `null` when the service writes no such file. */
+  keyOf: (ctx: RouteContext) => string | null;
+  /** Why there is none, when `keyOf` gives `null`. */
+  disabled?: string;
+}
+
+function outputOperation(file: OutputFile): Operation {
+  return {
+    handlers: (ctx) => [outputHandler(ctx.transformer, file.keyOf(ctx), file)],
+    doc: {
+      operationId: file.operationId,
+      summary: `${file.description}, as the store holds it`,
+      security: OPEN,
+      responses: {
+        200: { description: 'the last export', content: { [file.contentType.split(';')[0]!]: { schema: { type: 'string', format: 'binary' } } } },
+        400: errorAnswer('this route takes no query parameters'),
+        404: errorAnswer(`nothing exported yet${file.disabled ? `, or ${file.disabled}` : ''}`),
+        503: errorAnswer('store unreachable'),
+      },
+    },
+  };
+}
 
 /** `GET /output.csv`. */
-export const getOutput: Operation = {
-  handlers: (ctx) => [outputHandler(ctx.transformer, ctx.exporter)],
-  doc: {
-    operationId: 'getOutput',
-    summary: 'The exported output file, as the store holds it',
-    security: OPEN,
-    responses: {
-      200: textAnswer('the last export', 'text/csv'),
-      400: errorAnswer('this route takes no query parameters'),
-      404: errorAnswer('nothing exported yet'),
-      503: errorAnswer('store unreachable'),
-    },
-  },
-};
+export const getOutput = outputOperation({
+  operationId: 'getOutput',
+  contentType: 'text/csv; charset=utf-8',
+  description: 'The exported output CSV',
+  keyOf: (ctx) => ctx.exporter.outputKey,
+});
 
-/** `GET /output.csv`: the last exported file, byte for byte as the store holds it. */
-function outputHandler(transformer: UserDataTransformer, exporter: Exporter): RequestHandler {
+/** `GET /output.parquet`. */
+export const getOutputParquet = outputOperation({
+  operationId: 'getOutputParquet',
+  contentType: PARQUET_MEDIA_TYPE,
+  description: 'The same export as Parquet',
+  keyOf: (ctx) => ctx.transformer.options.outputParquetKey,
+  disabled: 'OUTPUT_PARQUET_KEY is off',
+});
+
+/** The last exported file, byte for byte as the store holds it. */
+function outputHandler(transformer: UserDataTransformer, key: string | null, file: OutputFile): RequestHandler {
   return async (req, res) => {
     parseQuery(NO_QUERY_SCHEMA, req.query as Record<string, unknown>);
-    const body = await transformer.store.get(exporter.outputKey);
-    if (body === null) {
-      throw new NotFoundError(`nothing exported to ${exporter.outputKey} yet; POST /data exports now`);
-    }
-    res.type('text/csv; charset=utf-8').set('Cache-Control', 'no-cache').send(body);
+    if (key === null) throw new NotFoundError(`no such file is written: ${file.disabled ?? 'it is disabled'}`);
+    const body = await transformer.store.get(key);
+    if (body === null) throw new NotFoundError(`nothing exported to ${key} yet; POST /data exports now`);
+    res.type(file.contentType).set('Cache-Control', 'no-cache').send(body);
   };
 }
