@@ -78,7 +78,7 @@ export const DATA_QUERY_SCHEMA = z
     format: z
       .enum(FORMATS, { error: 'format must be json, csv, ndjson or parquet' })
       .optional()
-      .describe('answer format; overrides the Accept header (application/json, text/csv, application/x-ndjson)'),
+      .describe('answer format; overrides the Accept header (application/json, text/csv, application/x-ndjson, application/vnd.apache.parquet)'),
   })
   .strict();
 export type DataQuery = z.infer<typeof DATA_QUERY_SCHEMA>;
