@@ -1,9 +1,9 @@
 import type * as HyparquetWriter from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet-writer';
 import { DEFAULT_COLUMNS, type BaseColumn, type UserRow } from '../model.js';
-import { Pacer } from '../util/pacer.js';
-import type { Steps } from '../util/steps.js';
+import { runToEnd, type Steps } from '../util/steps.js';
 import { cell } from './columns.js';
+import { encodeOnThread } from './parquetThread.js';
 
 /** The media type of Parquet (registered with IANA in 2024). */
 export const PARQUET_MEDIA_TYPE = 'application/vnd.apache.parquet';
@@ -71,8 +71,15 @@ function columnValues(rows: readonly UserRow[], column: string): BigInt64Array |
   });
 }
 
-/** `parquetSteps` run to its end, loading the writer first and pausing between row groups. */
+/** Up to this many rows are encoded on the event loop (tens of milliseconds); more go to a thread of their own. */
+export const PARQUET_INLINE_MAX_ROWS = 10_000;
+
+/**
+ * The rows as a Parquet file (see `parquetSteps`). A page's worth of rows is encoded right here;
+ * a larger table on a thread of its own (see `encodeOnThread`), so the event loop stays free.
+ */
 export async function encodeParquet(rows: readonly UserRow[], columns: readonly string[] = DEFAULT_COLUMNS): Promise<Uint8Array> {
+  if (rows.length > PARQUET_INLINE_MAX_ROWS) return encodeOnThread(rows, parquetSchema(columns), PARQUET_ROW_GROUP_ROWS);
   const writer = await loadWriter();
-  return new Pacer().drive(parquetSteps(writer, rows, columns));
+  return runToEnd(parquetSteps(writer, rows, columns));
 }

@@ -52,7 +52,8 @@ describe('udt and Parquet', () => {
     const work = await tempDir();
     const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} query --source ${JSON.stringify(dir)} --format parquet`;
     // `script` gives the command a terminal as stdout, as an interactive shell would.
-    const onTerminal = await promisify(execFile)('script', ['-qec', command, '/dev/null'], { env: cleanEnv() }).catch(
+    const onTerminal = await promisify(execFile)('script', ['-qec', command, '/dev/null'], { env: cleanEnv() }).then(
+      ({ stdout }) => ({ code: 0, stdout }),
       (e: { code: number; stdout: string }) => e,
     );
     expect(onTerminal.code).toBe(2);

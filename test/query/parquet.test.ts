@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeParquet, PARQUET_ROW_GROUP_ROWS } from '../../src/format/parquet.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { encodeParquet, PARQUET_INLINE_MAX_ROWS, PARQUET_ROW_GROUP_ROWS } from '../../src/format/parquet.js';
 import { DEFAULT_COLUMNS, type UserRow } from '../../src/model.js';
 import { readParquet } from '../support/duckdb.js';
 
@@ -73,5 +74,42 @@ describe('encodeParquet, read back by DuckDB', () => {
     expect(back.rows.length).toBe(n);
     expect(back.rows[n - 1]).toEqual(plain(rows[n - 1]!));
     expect(back.rows.map((r) => r.user_id)).toEqual(rows.map((r) => r.user_id));
+  }, 60_000);
+
+  it('encodes a large table on a thread of its own with the same result, every kind of value included', async () => {
+    const names = ['Smith, Jr', 'O"Brien', '=1+1', 'Жанна', '李小龍', ' padded ', 'multi\nline', ''];
+    const n = PARQUET_INLINE_MAX_ROWS * 2 + 3;
+    const rows = Array.from({ length: n }, (_, i) =>
+      row(
+        String(i),
+        names[i % names.length]!,
+        names[(i * 3) % names.length]!,
+        (i - 9_000) * 86_400_123,
+        i % 4 ? `d/${i}.png` : null,
+        i % 5 ? {} : { city: 'Oslo' },
+      ),
+    );
+    const back = await readParquet(await encodeParquet(rows, [...DEFAULT_COLUMNS, 'city']));
+    expect(back.types.birthts).toBe('TIMESTAMP');
+    expect(back.rows).toEqual(rows.map((r) => ({ ...plain(r), city: r.extra.city ?? null })));
+  }, 60_000);
+
+  it('lets the event loop run all along while a large table is encoded', async () => {
+    const n = 2 * PARQUET_ROW_GROUP_ROWS;
+    const rows = Array.from({ length: n }, (_, i) => row(String(i + 1), `F${i % 97}`, `L${i % 89}`, i * 86_400_000, null));
+    await encodeParquet(rows.slice(0, 10)); // the writer is loaded: its import takes turns of its own
+    let turns = 0;
+    let encoding = true;
+    const ticking = (async () => {
+      while (encoding) {
+        await nextTurn();
+        turns++;
+      }
+    })();
+    const bytes = await encodeParquet(rows).finally(() => (encoding = false));
+    await ticking;
+    expect(bytes.length).toBeGreaterThan(0);
+    // Encoded on the event loop, the two row groups would leave it a handful of turns at most.
+    expect(turns).toBeGreaterThan(2 * (n / 8_192));
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { WorkerModules } from './workerSource.js';
+import type { WorkerModules } from '../../util/worker.js';
 
 export interface FolderWalk {
   /** The store's root folder. */

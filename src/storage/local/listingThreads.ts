@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { WALK_HELPERS, serveWalks } from './listWorker.js';
-import { IDLE_THREAD_STOP_MS, startWorker } from './workerSource.js';
+import { IDLE_THREAD_STOP_MS, startWorker } from '../../util/worker.js';
 
 /**
  * The listing threads of one store, kept between listings for a while: starting a thread costs

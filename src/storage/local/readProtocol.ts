@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { WorkerModules } from './workerSource.js';
+import type { WorkerModules } from '../../util/worker.js';
 
 /** One read as the event loop asks for it: the path of a key under the root, and its bounds. */
 export interface ReadRequest {

@@ -1,6 +1,6 @@
 import type { Stats } from 'node:fs';
 import type { ReadBatchAnswer, ReadOutcome, ReadRequest, Reader, ReaderSetup } from './readProtocol.js';
-import type { WorkerModules } from './workerSource.js';
+import type { WorkerModules } from '../../util/worker.js';
 
 /*
  * Every function here runs on the reading thread as shipped source (see `startWorker`): they may

@@ -1,7 +1,7 @@
 import type { GetOptions } from '../ObjectStore.js';
 import type { ReadBatchAnswer, ReadOutcome, ReadRequest } from './readProtocol.js';
 import { cancelRead, startReadingThread, takeBodies, type ReadingThread } from './readingThread.js';
-import { IDLE_THREAD_STOP_MS } from './workerSource.js';
+import { IDLE_THREAD_STOP_MS } from '../../util/worker.js';
 
 /**
  * Reading threads at most. Each reads one file at a time, so this is how many reads the disk sees

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { READ_HELPERS, serveReads } from './readWorker.js';
 import type { ReadBatchAnswer, ReadOutcome, ReaderSetup } from './readProtocol.js';
-import { startWorker } from './workerSource.js';
+import { startWorker } from '../../util/worker.js';
 
 /**
  * Never blocks on open (a FIFO without a writer would wait forever) and never follows a link that
