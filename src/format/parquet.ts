@@ -1,17 +1,17 @@
 import type * as HyparquetWriter from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet-writer';
 import { DEFAULT_COLUMNS, type BaseColumn, type UserRow } from '../model.js';
-import { runToEnd, type Steps } from '../util/steps.js';
 import { cell } from './columns.js';
 import { encodeOnThread } from './parquetThread.js';
 
-/** The media type of Parquet (registered with IANA in 2024). */
+/** The media type of Parquet files, as registered with IANA. */
 export const PARQUET_MEDIA_TYPE = 'application/vnd.apache.parquet';
+/** The writer named in every file's metadata. */
+export const PARQUET_CREATED_BY = 'user-data-transformer';
 
 /**
  * Rows per row group. Engines read row groups in parallel and skip them by their statistics: a
- * million users make ten, each a few MB, the size DuckDB and Spark read best. Each group is encoded
- * in one go (about half a second at this size), then other work may run.
+ * million users make ten, each a few MB, sizes DuckDB and Spark read well.
  */
 export const PARQUET_ROW_GROUP_ROWS = 100_000;
 
@@ -44,25 +44,16 @@ export function parquetSchema(columns: readonly string[]): SchemaElement[] {
   return [{ name: 'schema', num_children: leaves.length }, ...leaves];
 }
 
-/**
- * The rows as a Parquet file: the chosen columns in order, raw values (formula escaping is a CSV
- * concern), Snappy-compressed, `PARQUET_ROW_GROUP_ROWS` rows per row group. A row group is encoded
- * per step, so a long file lets other work in between.
- */
-export function* parquetSteps(writer: ParquetModule, rows: readonly UserRow[], columns: readonly string[]): Steps<Uint8Array> {
+/** Encodes a page's worth of rows (one row group) right here, on the calling thread. */
+function encodeInPlace(writer: ParquetModule, rows: readonly UserRow[], columns: readonly string[]): Uint8Array {
   const bytes = new writer.ByteWriter();
-  const parquet = new writer.ParquetWriter({ writer: bytes, schema: parquetSchema(columns), createdBy: 'user-data-transformer' });
-  for (let start = 0; start < rows.length; start += PARQUET_ROW_GROUP_ROWS) {
-    const group = rows.slice(start, start + PARQUET_ROW_GROUP_ROWS);
-    const columnData = columns.map((name) => ({ name, data: columnValues(group, name) }));
-    void parquet.write({ columnData, rowGroupSize: group.length });
-    yield;
-  }
+  const parquet = new writer.ParquetWriter({ writer: bytes, schema: parquetSchema(columns), createdBy: PARQUET_CREATED_BY });
+  if (rows.length > 0) void parquet.write({ columnData: columns.map((name) => ({ name, data: columnValues(rows, name) })), rowGroupSize: rows.length });
   void parquet.finish();
   return new Uint8Array(bytes.getBuffer());
 }
 
-/** One column of a row group, as the writer takes it: 64-bit integers for the timestamp, text otherwise. */
+/** One column, as the writer takes it: 64-bit integers for the timestamp, text otherwise. */
 function columnValues(rows: readonly UserRow[], column: string): BigInt64Array | (string | null)[] {
   if (column === 'birthts') return BigInt64Array.from(rows, (row) => BigInt(row.birthts));
   return rows.map((row) => {
@@ -75,11 +66,13 @@ function columnValues(rows: readonly UserRow[], column: string): BigInt64Array |
 export const PARQUET_INLINE_MAX_ROWS = 10_000;
 
 /**
- * The rows as a Parquet file (see `parquetSteps`). A page's worth of rows is encoded right here;
- * a larger table on a thread of its own (see `encodeOnThread`), so the event loop stays free.
+ * The rows as a Parquet file: the chosen columns in order, raw values (formula escaping is a CSV
+ * concern), Snappy-compressed, `PARQUET_ROW_GROUP_ROWS` rows per row group. A page's worth of rows
+ * is encoded right here; a larger table on a thread of its own (see `encodeOnThread`), since the
+ * writer encodes a row group in one go and the event loop must stay free.
  */
 export async function encodeParquet(rows: readonly UserRow[], columns: readonly string[] = DEFAULT_COLUMNS): Promise<Uint8Array> {
-  if (rows.length > PARQUET_INLINE_MAX_ROWS) return encodeOnThread(rows, parquetSchema(columns), PARQUET_ROW_GROUP_ROWS);
-  const writer = await loadWriter();
-  return runToEnd(parquetSteps(writer, rows, columns));
+  if (rows.length > PARQUET_INLINE_MAX_ROWS)
+    return encodeOnThread(rows, { schema: parquetSchema(columns), groupRows: PARQUET_ROW_GROUP_ROWS, createdBy: PARQUET_CREATED_BY });
+  return encodeInPlace(await loadWriter(), rows, columns);
 }

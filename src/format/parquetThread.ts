@@ -12,7 +12,7 @@ import { cell } from './columns.js';
 const ROWS_PER_MESSAGE = 8_192;
 
 /** What the encoding thread is told at start. */
-interface EncodeJob {
+export interface EncodeJob {
   /** `file:` URL of the writer library, resolved here: the thread's shipped source cannot resolve packages. */
   writerUrl: string;
   schema: SchemaElement[];
@@ -29,9 +29,9 @@ type Reply = { type: 'done'; bytes: ArrayBuffer } | { type: 'failed'; message: s
  * that the writer does in one go, which on the event loop would hold every request that long.
  * Here the event loop only gathers the columns, a slice per step, and copies them across.
  */
-export async function encodeOnThread(rows: readonly UserRow[], schema: SchemaElement[], groupRows: number): Promise<Uint8Array> {
-  const writerUrl = pathToFileURL(createRequire(import.meta.url).resolve('hyparquet-writer')).href;
-  const job: EncodeJob = { writerUrl, schema, groupRows, createdBy: 'user-data-transformer' };
+export async function encodeOnThread(rows: readonly UserRow[], file: Omit<EncodeJob, 'writerUrl'>): Promise<Uint8Array> {
+  const { schema, groupRows } = file;
+  const job: EncodeJob = { writerUrl: pathToFileURL(createRequire(import.meta.url).resolve('hyparquet-writer')).href, ...file };
   const worker = startWorker(encodeBody, job, { background: true, helpers: [writeGroup] });
   try {
     const reply = new Promise<Reply>((resolve, reject) => {
