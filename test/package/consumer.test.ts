@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readParquet } from '../support/duckdb.js';
 
 /**
  * The package as a consumer gets it: `npm pack`, then `npm install` of the tarball into a fresh
@@ -126,6 +127,9 @@ describe('the packed package', () => {
     expect(out.paths).toEqual(expect.arrayContaining(['/data', '/stats', '/health']));
     expect(out.contractCases).toBeGreaterThanOrEqual(15);
     expect(out.typed).toEqual(['function', true, 'function']);
+    const parquet = out.parquet as { file: string; rows: number; bigFile: string };
+    expect((await readParquet(parquet.file)).rows).toHaveLength(parquet.rows);
+    expect((await readParquet(parquet.bigFile)).rows).toHaveLength(12_345);
     // Without the optional peer, aggregate() says what to install, recipe included.
     expect(out.aggregate).toMatchObject({ ok: false, code: 'missing_dependency', dependency: 'danfojs-node' });
     const message = (out.aggregate as { message: string }).message;

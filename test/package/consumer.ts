@@ -1,9 +1,13 @@
 // A consumer's program, compiled with the consumer's own strict settings against the packed
 // package: it must typecheck with no help from this repository and run on a plain folder.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import {
   MissingPeerError,
   UserDataTransformer,
   createLocalStore,
+  encodeParquet,
   type RefreshObserver,
   type RefreshStatus,
   type SyncReport,
@@ -22,6 +26,20 @@ const rows: UserRow[] = transformer.rows({ imageExists: true });
 const stats = transformer.averageAge({ minAge: 30 });
 const csv = transformer.toCsv({ maxAge: 40 });
 const firstIds = transformer.query({ columns: ['user_id'] }).slice(0, 2);
+// Parquet in place (a few rows) and on the writer's thread (more than 10,000), from the installed package.
+const out = await mkdtemp(path.join(tmpdir(), 'udt-consumer-out-'));
+const parquetFile = path.join(out, 'small.parquet');
+const bigParquetFile = path.join(out, 'big.parquet');
+await writeFile(parquetFile, await transformer.toParquet({ minAge: 30 }));
+const many: UserRow[] = Array.from({ length: 12_345 }, (_, i) => ({
+  user_id: String(i),
+  first_name: 'Ann',
+  last_name: 'Lee',
+  birthts: i,
+  img_path: null,
+  extra: {},
+}));
+await writeFile(bigParquetFile, await encodeParquet(many));
 
 let aggregate: { ok: true; rows: number; columns: string[] } | { ok: false; code: string; dependency: string; message: string };
 try {
@@ -57,6 +75,7 @@ console.log(
     stats,
     csvLines: csv.trimEnd().split('\n').length,
     firstIds,
+    parquet: { file: parquetFile, rows: transformer.rows({ minAge: 30 }).length, bigFile: bigParquetFile },
     aggregate,
     exportShape,
     paths: Object.keys(openapi.paths),
