@@ -214,7 +214,9 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium', () => {
     await rm(path.join(root, 'processed_data'), { recursive: true, force: true });
     await page.click('[data-testid="publish-button"]');
     await page.waitForSelector('[data-testid="publish-result"]:not([hidden])');
-    expect(await text(page, 'publish-result')).toMatch(/^Published 150 users to processed_data\/output\.csv: .*2 failing files/);
+    expect(await text(page, 'publish-result')).toMatch(
+      /^Published 150 users to processed_data\/output\.csv and processed_data\/output\.parquet: .*2 failing files/,
+    );
     expect(await page.$eval('#key-form', (f) => (f as HTMLElement).hidden)).toBe(true);
     expect((await svc.transformer.store.get('processed_data/output.csv'))?.toString().split('\n')).toHaveLength(152);
     await settled(page);

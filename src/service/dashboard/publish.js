@@ -7,7 +7,7 @@ function describe(result) {
   const { sync } = result;
   const failing = sync.failed.length;
   return (
-    `Published ${result.users} users to ${result.output}: ${sync.downloaded} downloaded, ${sync.unchanged} unchanged, ` +
+    `Published ${result.users} users to ${result.output}${result.parquet ? ` and ${result.parquet}` : ''}: ${sync.downloaded} downloaded, ${sync.unchanged} unchanged, ` +
     `${sync.removed} removed, ${failing} failing file${failing === 1 ? '' : 's'} (${sync.durationMs} ms).`
   );
 }
