@@ -1,12 +1,13 @@
-// The figures of the service-level benchmarks that run on their own (bench/freshness.mjs,
-// bench/paging.mjs), rendered from their result files for RESULTS.md beside their goals.
+// The figures of the benchmarks that run on their own (bench/freshness.mjs, bench/paging.mjs,
+// bench/parquet.mjs, bench/replicas.mjs), rendered from their result files for RESULTS.md beside
+// their goals.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parquetSection } from './extraParquet.mjs';
+import { replicasSection } from './extraReplicas.mjs';
+import { mark, table } from './markdown.mjs';
 
-const line = (cells) => `| ${cells.join(' | ')} |`;
-const table = (header, rows) => [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 const ms = (v) => `${v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US')} ms`;
-const mark = (ok) => (ok ? 'met' : '**missed**');
 
 function read(dir, name) {
   const file = path.join(dir, name);
@@ -95,5 +96,9 @@ export function extraSections(resultsDir) {
   if (f) parts.push(freshness(f));
   const p = read(resultsDir, 'paging.json');
   if (p) parts.push(paging(p));
+  const q = read(resultsDir, 'parquet.json');
+  if (q) parts.push(parquetSection(q));
+  const r = read(resultsDir, 'replicas.json');
+  if (r) parts.push(replicasSection(r));
   return parts;
 }
