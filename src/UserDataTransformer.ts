@@ -31,6 +31,8 @@ export interface ExportOptions {
    * option when the CSV goes to the default `outputKey`, else `null`.
    */
   parquetKey?: string | null;
+  /** Once aborted, nothing more is built or written (the promise rejects with the reason). */
+  signal?: AbortSignal;
 }
 
 export interface FreshnessResult {
@@ -327,7 +329,7 @@ export class UserDataTransformer {
    * Matching rows as a Parquet file: `user_id`, `first_name`, `last_name` as UTF-8 text, `birthts`
    * a timestamp (milliseconds, UTC), `img_path` text or null, extra columns optional text; raw
    * values (formula escaping is a CSV concern), Snappy-compressed. Asynchronous because the writer
-   * loads on first use and more than 10,000 rows are encoded on a thread of their own, leaving the event loop free.
+   * loads on first use and more than 2,048 rows are encoded on a thread of their own, leaving the event loop free.
    *
    * @example
    * ```ts
@@ -402,7 +404,7 @@ export class UserDataTransformer {
   async exportOutput(key: string = this.options.outputKey, options: ExportOptions = {}): Promise<ExportWritten> {
     const { outputKey, outputParquetKey, escapeFormulas } = this.options;
     const parquetKey = options.parquetKey !== undefined ? options.parquetKey : key === outputKey ? outputParquetKey : null;
-    const plan = { csvKey: key, parquetKey, escapeFormulas, allowEmpty: options.allowEmpty ?? false, sourcePrefix: this.sourcePrefix };
+    const plan = { csvKey: key, parquetKey, escapeFormulas, allowEmpty: options.allowEmpty ?? false, sourcePrefix: this.sourcePrefix, signal: options.signal };
     return writeOutputs(this.store, this.table.rows, plan);
   }
 }

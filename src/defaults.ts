@@ -9,8 +9,12 @@
 export const DEFAULT_SOURCE_PREFIX = 'source_data/';
 /** Where the exported table is written. */
 export const DEFAULT_OUTPUT_KEY = 'processed_data/output.csv';
-/** Where the same table is written as Parquet, beside the CSV. */
-export const DEFAULT_OUTPUT_PARQUET_KEY = 'processed_data/output.parquet';
+/** Where the same table is written as Parquet by default: beside the CSV, `.csv` becoming `.parquet` (any other key gets `.parquet` added). */
+export function parquetKeyBeside(csvKey: string): string {
+  return `${csvKey.replace(/\.csv$/i, '')}.parquet`;
+}
+/** `processed_data/output.parquet`, beside the default CSV. */
+export const DEFAULT_OUTPUT_PARQUET_KEY = parquetKeyBeside(DEFAULT_OUTPUT_KEY);
 /** Image file extensions, without the dot, matched case-insensitively. */
 export const DEFAULT_IMAGE_EXTENSIONS: readonly string[] = ['png', 'jpg', 'jpeg'];
 /** Parallel CSV downloads during a sync, and keep-alive sockets to an S3 endpoint. */

@@ -29,7 +29,7 @@ export { MAX_PAGE_ROWS, type Page, type PageOptions } from './query/page.js';
 export { parseUserCsv, type ParseResult, type ParsedUser } from './parse/userCsv.js';
 export { encodeCsv, type CsvOptions, type CsvEncoding } from './format/csv.js';
 export { rowJson } from './format/json.js';
-export { encodeParquet, PARQUET_MEDIA_TYPE, PARQUET_ROW_GROUP_ROWS } from './format/parquet.js';
+export { encodeParquet, parquetHoldsRows, PARQUET_MEDIA_TYPE, PARQUET_ROW_GROUP_ROWS } from './format/parquet.js';
 export type { DataFrame } from './format/dataframe.js';
 export {
   UdtError,

@@ -5,10 +5,10 @@ import {
   DEFAULT_IMAGE_EXTENSIONS,
   DEFAULT_MAX_CSV_BYTES,
   DEFAULT_OUTPUT_KEY,
-  DEFAULT_OUTPUT_PARQUET_KEY,
   DEFAULT_SOURCE_PREFIX,
   DEFAULT_SYNC_TIMEOUT_MS,
   DEFAULT_TIME_ZONE,
+  parquetKeyBeside,
 } from './defaults.js';
 import { OptionError, requiredOption } from './errors.js';
 import type { SyncReport } from './model.js';
@@ -43,7 +43,7 @@ export interface UserDataTransformerOptions {
   outputKey?: string;
   /**
    * Key of the Parquet file `exportOutput()` writes beside the CSV when given no key; `null`: no
-   * Parquet. Default `processed_data/output.parquet`.
+   * Parquet. Default: `outputKey` with `.parquet` for `.csv` (`processed_data/output.parquet`).
    */
   outputParquetKey?: string | null;
   /** Called after every successful sync with its report, e.g. to log it. Default: nothing. */
@@ -76,7 +76,7 @@ export function resolveOptions(options: UserDataTransformerOptions): ResolvedOpt
     syncTimeoutMs: options.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS,
     escapeFormulas: options.escapeFormulas ?? DEFAULT_ESCAPE_FORMULAS,
     outputKey: options.outputKey ?? DEFAULT_OUTPUT_KEY,
-    outputParquetKey: options.outputParquetKey === undefined ? DEFAULT_OUTPUT_PARQUET_KEY : options.outputParquetKey,
+    outputParquetKey: options.outputParquetKey === undefined ? parquetKeyBeside(options.outputKey ?? DEFAULT_OUTPUT_KEY) : options.outputParquetKey,
     onSync: options.onSync ?? (() => undefined),
     onSyncFailed: options.onSyncFailed ?? (() => undefined),
   };
@@ -84,6 +84,8 @@ export function resolveOptions(options: UserDataTransformerOptions): ResolvedOpt
     const value = o[name];
     if (!Number.isSafeInteger(value) || value < 1) throw new OptionError(`UserDataTransformer: ${name} must be a positive integer, got ${String(value)}`);
   }
+  if (o.outputParquetKey === o.outputKey)
+    throw new OptionError('UserDataTransformer: outputParquetKey must differ from outputKey: each export would replace the other');
   let timeZone: string;
   try {
     timeZone = checkTimeZone(o.timeZone);

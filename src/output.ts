@@ -1,8 +1,9 @@
-import { EmptySourceError, ObjectRejectedError, PartialExportError, describeError } from './errors.js';
+import { EmptySourceError, InvalidInputError, ObjectRejectedError, PartialExportError, describeError } from './errors.js';
 import { csvBytes } from './format/csv.js';
-import { encodeParquet, PARQUET_MEDIA_TYPE } from './format/parquet.js';
+import { encodeParquet, parquetHoldsRows, PARQUET_MEDIA_TYPE } from './format/parquet.js';
 import { DEFAULT_COLUMNS, type UserRow } from './model.js';
 import type { ObjectStore } from './storage/ObjectStore.js';
+import { asBuffer } from './util/buffers.js';
 import { Pacer } from './util/pacer.js';
 
 /** What `exportOutput` wrote. */
@@ -22,6 +23,8 @@ export interface OutputPlan {
   escapeFormulas: boolean;
   allowEmpty: boolean;
   sourcePrefix: string;
+  /** Once aborted, nothing more is built or written. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -31,20 +34,24 @@ export interface OutputPlan {
  * new, the Parquet file still the previous export, and `PartialExportError` says so.
  */
 export async function writeOutputs(store: ObjectStore, rows: readonly UserRow[], plan: OutputPlan): Promise<ExportWritten> {
-  if (rows.length === 0 && !plan.allowEmpty) await refuseToEmpty(store, plan.csvKey, plan.sourcePrefix);
+  const { csvKey, parquetKey, signal } = plan;
+  if (parquetKey === csvKey) throw new InvalidInputError(`the Parquet key must differ from the CSV key ${csvKey}: each write would replace the other`);
+  if (rows.length === 0 && !plan.allowEmpty) await refuseToEmpty(store, plan);
   // In slices: at a million users the bytes take seconds to build, and reads must not wait for them.
-  const csv = await new Pacer().drive(csvBytes(rows, DEFAULT_COLUMNS, { escapeFormulas: plan.escapeFormulas }));
-  const parquet = plan.parquetKey === null ? null : { key: plan.parquetKey, body: Buffer.from(await encodeParquet(rows)) };
-  await store.put(plan.csvKey, csv, 'text/csv');
+  const csv = await new Pacer(signal).drive(csvBytes(rows, DEFAULT_COLUMNS, { escapeFormulas: plan.escapeFormulas }));
+  const parquet = parquetKey === null ? null : { key: parquetKey, body: asBuffer(await encodeParquet(rows, DEFAULT_COLUMNS, { signal })) };
+  // Past the caller's deadline it was told nothing is written: keep it so.
+  signal?.throwIfAborted();
+  await store.put(csvKey, csv, 'text/csv');
   if (parquet) {
     await store.put(parquet.key, parquet.body, PARQUET_MEDIA_TYPE).catch((error: unknown) => {
       throw new PartialExportError(
-        `${plan.csvKey} holds the new export, but ${parquet.key} could not be written (${describeError(error)}) and still holds the previous one; the next export writes both`,
+        `${csvKey} holds the new export, but ${parquet.key} could not be written (${describeError(error)}) and still holds the previous one; the next export writes both`,
         { cause: error },
       );
     });
   }
-  return { key: plan.csvKey, users: rows.length, bytes: csv.length, parquet: parquet && { key: parquet.key, bytes: parquet.body.length } };
+  return { key: csvKey, users: rows.length, bytes: csv.length, parquet: parquet && { key: parquet.key, bytes: parquet.body.length } };
 }
 
 /** More than this and the existing output certainly holds rows: it is not read further. */
@@ -56,18 +63,22 @@ export function holdsRows(csv: string): boolean {
 }
 
 /**
- * Refuses to write an empty table over an output that holds users (see `EmptySourceError`). Reads
- * at most a few KB of the existing output: anything longer holds rows.
+ * Refuses to write an empty table over an output that holds users (see `EmptySourceError`): the CSV
+ * or the Parquet file. Reads at most a few KB of each: anything longer holds rows.
  */
-export async function refuseToEmpty(store: ObjectStore, key: string, sourcePrefix: string): Promise<void> {
-  let existing: Buffer | null;
-  try {
-    existing = await store.get(key, { maxBytes: HEADER_BYTES_AT_MOST });
-  } catch (error) {
-    if (!(error instanceof ObjectRejectedError)) throw error;
-    throw emptySource(key, sourcePrefix);
+async function refuseToEmpty(store: ObjectStore, plan: OutputPlan): Promise<void> {
+  const outputs = [{ key: plan.csvKey, holds: (body: Buffer) => Promise.resolve(holdsRows(body.toString('utf8'))) }];
+  if (plan.parquetKey !== null) outputs.push({ key: plan.parquetKey, holds: (body) => parquetHoldsRows(body) });
+  for (const { key, holds } of outputs) {
+    let existing: Buffer | null;
+    try {
+      existing = await store.get(key, { maxBytes: HEADER_BYTES_AT_MOST });
+    } catch (error) {
+      if (!(error instanceof ObjectRejectedError)) throw error;
+      throw emptySource(key, plan.sourcePrefix);
+    }
+    if (existing !== null && (await holds(existing))) throw emptySource(key, plan.sourcePrefix);
   }
-  if (existing !== null && holdsRows(existing.toString('utf8'))) throw emptySource(key, sourcePrefix);
 }
 
 function emptySource(key: string, sourcePrefix: string): EmptySourceError {

@@ -1,6 +1,7 @@
 import type * as HyparquetWriter from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet-writer';
 import { DEFAULT_COLUMNS, type BaseColumn, type UserRow } from '../model.js';
+import { asBuffer } from '../util/buffers.js';
 import { cell } from './columns.js';
 import { encodeOnThread } from './parquetThread.js';
 
@@ -38,8 +39,10 @@ function loadWriter(): Promise<ParquetModule> {
 
 /** The Parquet schema of `columns`: the typed ones as above, the rest optional UTF-8 text. */
 export function parquetSchema(columns: readonly string[]): SchemaElement[] {
+  // Own keys only: an extra CSV column may be called `constructor` or `toString`.
   const leaves = columns.map(
-    (name): SchemaElement => TYPED[name as BaseColumn] ?? { name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+    (name): SchemaElement =>
+      (Object.hasOwn(TYPED, name) ? TYPED[name as BaseColumn] : undefined) ?? { name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
   );
   return [{ name: 'schema', num_children: leaves.length }, ...leaves];
 }
@@ -62,17 +65,30 @@ function columnValues(rows: readonly UserRow[], column: string): BigInt64Array |
   });
 }
 
-/** Up to this many rows are encoded on the event loop (tens of milliseconds); more go to a thread of their own. */
-export const PARQUET_INLINE_MAX_ROWS = 10_000;
+/** Up to this many rows are encoded on the event loop (about 20 ms); more go to a thread of their own. */
+export const PARQUET_INLINE_MAX_ROWS = 2_048;
 
 /**
  * The rows as a Parquet file: the chosen columns in order, raw values (formula escaping is a CSV
- * concern), Snappy-compressed, `PARQUET_ROW_GROUP_ROWS` rows per row group. A page's worth of rows
- * is encoded right here; a larger table on a thread of its own (see `encodeOnThread`), since the
- * writer encodes a row group in one go and the event loop must stay free.
+ * concern), Snappy-compressed, `PARQUET_ROW_GROUP_ROWS` rows per row group. A few rows are encoded
+ * right here; more on a thread of their own (see `encodeOnThread`), since the writer encodes a row
+ * group in one go and the event loop must stay free. `signal` gives up and stops that thread.
  */
-export async function encodeParquet(rows: readonly UserRow[], columns: readonly string[] = DEFAULT_COLUMNS): Promise<Uint8Array> {
-  if (rows.length > PARQUET_INLINE_MAX_ROWS)
-    return encodeOnThread(rows, { schema: parquetSchema(columns), groupRows: PARQUET_ROW_GROUP_ROWS, createdBy: PARQUET_CREATED_BY });
+export async function encodeParquet(
+  rows: readonly UserRow[],
+  columns: readonly string[] = DEFAULT_COLUMNS,
+  { signal }: { signal?: AbortSignal } = {},
+): Promise<Uint8Array> {
+  const file = { schema: parquetSchema(columns), groupRows: PARQUET_ROW_GROUP_ROWS, createdBy: PARQUET_CREATED_BY };
+  if (rows.length > PARQUET_INLINE_MAX_ROWS) return encodeOnThread(rows, file, signal);
   return encodeInPlace(await loadWriter(), rows, columns);
+}
+
+/**
+ * Whether a Parquet file holds users: anything but the exact file an empty table encodes to (the
+ * same columns always encode to the same bytes) counts as holding some.
+ */
+export async function parquetHoldsRows(existing: Uint8Array, columns: readonly string[] = DEFAULT_COLUMNS): Promise<boolean> {
+  const empty = await encodeParquet([], columns);
+  return !asBuffer(existing).equals(asBuffer(empty));
 }

@@ -2,12 +2,12 @@ import { asFolder, writeKeyProblem } from '../converters/keys.js';
 import {
   DEFAULT_LOCAL_SOURCE_PREFIX,
   DEFAULT_OUTPUT_KEY,
-  DEFAULT_OUTPUT_PARQUET_KEY,
   DEFAULT_RECONCILE_INTERVAL_MS,
   DEFAULT_RECONCILE_WITH_LOG_MS,
   DEFAULT_SOURCE_PREFIX,
   UdtError,
   defaultSnapshotKey,
+  parquetKeyBeside,
 } from '../index.js';
 import { redactUrl } from '../util/redact.js';
 import { ENV_SCHEMA, type Env } from './env.js';
@@ -91,7 +91,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     localBucket: env.MINIO_BUCKET,
     sourcePrefix: sourcePrefix(env),
     outputKey: env.OUTPUT_KEY,
-    outputParquetKey: env.OUTPUT_PARQUET_KEY === 'off' ? null : env.OUTPUT_PARQUET_KEY,
+    outputParquetKey: env.OUTPUT_PARQUET_KEY === 'off' ? null : (env.OUTPUT_PARQUET_KEY ?? parquetKeyBeside(env.OUTPUT_KEY)),
     outputCron: env.OUTPUT_CRON === 'off' ? null : env.OUTPUT_CRON,
     maxStalenessMs: env.MAX_STALENESS_MS,
     reconcileIntervalMs: env.RECONCILE_INTERVAL_MS ?? (env.NATS_URL ? DEFAULT_RECONCILE_WITH_LOG_MS : DEFAULT_RECONCILE_INTERVAL_MS),
@@ -126,7 +126,7 @@ function crossChecks(source: Record<string, string | undefined>): { name: string
   const prefix = sourcePrefix(env);
   const output = given('OUTPUT_KEY') ?? DEFAULT_OUTPUT_KEY;
   const snapshot = given('SNAPSHOT_KEY') ?? defaultSnapshotKey({ sourcePrefix: prefix });
-  const parquet = given('OUTPUT_PARQUET_KEY') ?? DEFAULT_OUTPUT_PARQUET_KEY;
+  const parquet = given('OUTPUT_PARQUET_KEY') ?? parquetKeyBeside(output);
   const keys = [
     ['OUTPUT_KEY', output],
     ['OUTPUT_PARQUET_KEY', parquet],

@@ -17,7 +17,6 @@ import {
   DEFAULT_MAX_STALENESS_MS,
   DEFAULT_OUTPUT_CRON,
   DEFAULT_OUTPUT_KEY,
-  DEFAULT_OUTPUT_PARQUET_KEY,
   DEFAULT_PORT,
   DEFAULT_READY_TIMEOUT_MS,
   DEFAULT_NATS_STREAM,
@@ -71,7 +70,9 @@ export const ENV_SCHEMA = z.object({
   OUTPUT_KEY: key(DEFAULT_OUTPUT_KEY)
     .refine((v) => v !== 'off', 'must be a key')
     .describe('where the export is written'),
-  OUTPUT_PARQUET_KEY: key(DEFAULT_OUTPUT_PARQUET_KEY).describe('where the export is also written as Parquet, from the same table; "off" writes no Parquet'),
+  OUTPUT_PARQUET_KEY: optionalString
+    .refine((v) => v === undefined || v === 'off' || isRelativeKey(v), 'must be a relative key such as processed_data/output.parquet, or "off"')
+    .describe('where the export is also written as Parquet, from the same table; "off" writes no Parquet. Default: OUTPUT_KEY with .parquet for .csv'),
   OUTPUT_CRON: withDefault(DEFAULT_OUTPUT_CRON)
     .refine((v) => v === 'off' || cron.validate(v), 'must be a cron expression such as "*/5 * * * *", or "off"')
     .describe('schedule of the export; "off" disables it'),

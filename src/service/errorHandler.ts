@@ -12,6 +12,8 @@ const RETRY_AFTER_S = 5;
  */
 export function errorHandler(logger: Logger) {
   return (error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    // The client went away (and its answer was given up): nobody to answer, nothing to report.
+    if (res.destroyed) return;
     if (error instanceof UdtError) {
       // The store, the first load and a missing file are all worth another try shortly.
       if (error.status === 503) res.set('Retry-After', String(RETRY_AFTER_S));

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { describeError, EmptySourceError, StoreUnavailableError, UdtError, type SyncReport, type UserDataTransformer } from '../index.js';
+import { describeError, EmptySourceError, PartialExportError, StoreUnavailableError, UdtError, type SyncReport, type UserDataTransformer } from '../index.js';
 import { withDeadline } from '../util/async.js';
 import type { ExportResult, ExportStatus, ExportTrigger } from './schemas.js';
 
@@ -138,9 +138,9 @@ export class Exporter {
     const sync = await this.#syncFor(trigger);
     const complete = trigger === 'api' ? sync.complete : this.#transformer.complete;
     if (!complete && !this.#o.allowIncomplete) throw new IncompleteSyncError(trigger === 'api' ? sync.missing : this.#transformer.missing);
-    // Past the deadline the caller was told nothing is written: keep it so.
+    // Past the deadline the caller was told nothing is written: keep it so, also while the files are built.
     signal.throwIfAborted();
-    const out = await this.#transformer.exportOutput(this.outputKey, { allowEmpty: this.#o.allowEmpty }).catch((error: unknown) => {
+    const out = await this.#transformer.exportOutput(this.outputKey, { allowEmpty: this.#o.allowEmpty, signal }).catch((error: unknown) => {
       if (!(error instanceof EmptySourceError)) throw error;
       throw new EmptySourceError(`${error.message}. ALLOW_EMPTY_EXPORT=true exports an empty table anyway.`);
     });
@@ -163,7 +163,8 @@ export class Exporter {
       const durationMs = Math.round(performance.now() - started);
       this.#last = { trigger, finishedAt: new Date().toISOString(), ok: false, durationMs, error: describeError(error) };
       this.#o.onExport?.(trigger, false, durationMs);
-      log.error({ event: 'export_failed', trigger, durationMs, err: error }, 'export failed; the previous output is untouched');
+      const untouched = error instanceof PartialExportError ? 'the CSV is new, the Parquet file still the previous export' : 'the previous output is untouched';
+      log.error({ event: 'export_failed', trigger, durationMs, err: error }, `export failed; ${untouched}`);
       throw error;
     }
   }

@@ -75,5 +75,26 @@ describe('udt and Parquet', () => {
     const forced = await runCli(['export', '--source', empty, '--format', 'parquet', '--out', out, '--allow-empty']);
     expect(forced.code).toBe(0);
     expect((await readParquet(out)).rows).toEqual([]);
+    // It holds no users now: writing no users over it again loses nothing.
+    expect((await runCli(['export', '--source', empty, '--out', out])).code).toBe(0);
+  });
+
+  it('takes the format from the name of --out or --key, and refuses a --format that contradicts it', async () => {
+    const work = await tempDir();
+    const byName = await runCli(['export', '--source', dir, '--out', path.join(work, 'users.parquet')]);
+    expect(byName.code).toBe(0);
+    expect((await readParquet(path.join(work, 'users.parquet'))).rows).toEqual(lib.query());
+    const queried = await runCli(['query', '--source', dir, '--max-age', '40', '--out', path.join(work, 'young.parquet')]);
+    expect(queried.code).toBe(0);
+    expect((await readParquet(path.join(work, 'young.parquet'))).rows).toEqual(lib.query({ maxAge: 40 }));
+    for (const args of [
+      ['export', '--format', 'parquet', '--key', 'lake/users.csv'],
+      ['export', '--format', 'csv', '--out', path.join(work, 'x.parquet')],
+      ['query', '--format', 'json', '--out', path.join(work, 'x.csv')],
+    ]) {
+      const refused = await runCli([...args, '--source', dir]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/--format \w+ does not match .*, whose name says (csv|parquet)/);
+    }
   });
 });

@@ -112,4 +112,27 @@ describe('encodeParquet, read back by DuckDB', () => {
     // Encoded on the event loop, the two row groups would leave it a handful of turns at most.
     expect(turns).toBeGreaterThan(2 * (n / 8_192));
   }, 60_000);
+
+  it('rejects with the reason when the thread fails, and the next encode works', async () => {
+    const rows = Array.from({ length: 3 * PARQUET_ROW_GROUP_ROWS }, (_, i) => row(String(i), 'A', 'B', i === 5 ? Number.NaN : i, null));
+    await expect(encodeParquet(rows)).rejects.toThrow(/Parquet encoding failed: .*NaN/);
+    const fine = rows.slice(0, PARQUET_INLINE_MAX_ROWS + 1).map((r, i) => ({ ...r, birthts: i }));
+    expect((await readParquet(await encodeParquet(fine))).rows).toHaveLength(fine.length);
+  }, 60_000);
+
+  it('gives up when its signal is aborted, and the next encode works', async () => {
+    const rows = Array.from({ length: 3 * PARQUET_ROW_GROUP_ROWS }, (_, i) => row(String(i), 'A', 'B', i, null));
+    const controller = new AbortController();
+    const encoding = encodeParquet(rows, DEFAULT_COLUMNS, { signal: controller.signal });
+    controller.abort(new Error('the client went away'));
+    await expect(encoding).rejects.toThrow('the client went away');
+    expect((await readParquet(await encodeParquet(rows.slice(0, 5_000)))).rows).toHaveLength(5_000);
+  }, 60_000);
+
+  it('takes an extra column named like a property every object has', async () => {
+    const extra = Object.assign(Object.create(null) as Record<string, string>, { constructor: 'x', toString: 'y' });
+    const rows = [row('1', 'Ann', 'Lee', 0, null, extra)];
+    const back = await readParquet(await encodeParquet(rows, ['user_id', 'constructor', 'toString']));
+    expect(back.rows).toEqual([{ user_id: '1', constructor: 'x', toString: 'y' }]);
+  });
 });

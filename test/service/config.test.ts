@@ -37,6 +37,8 @@ describe('loadConfig', () => {
   it('turns the Parquet output off with OUTPUT_PARQUET_KEY=off, and moves it with a key', () => {
     expect(loadConfig({ OUTPUT_PARQUET_KEY: 'off' }).outputParquetKey).toBeNull();
     expect(loadConfig({ OUTPUT_PARQUET_KEY: 'lake/users.parquet' }).outputParquetKey).toBe('lake/users.parquet');
+    // Unset, it follows OUTPUT_KEY: beside the CSV, where a policy that lets the service write one lets it write the other.
+    expect(loadConfig({ OUTPUT_KEY: 'exports/users.csv' }).outputParquetKey).toBe('exports/users.parquet');
   });
 
   it('gives each source prefix and its settings a snapshot key of its own, and checks SOURCE_PREFIX as strictly as OUTPUT_KEY', () => {

@@ -71,11 +71,44 @@ describe.each(BACKENDS)('exportOutput writes Parquet beside the CSV on $name', (
     expect(await b.store.get('processed_data/output.parquet')).toBeNull();
   });
 
+  it('puts the Parquet file beside a custom outputKey, and refuses the same key for both', async () => {
+    const custom = new UserDataTransformer({ store: b.store, sourcePrefix: P, now: () => NOW, outputKey: 'lake/users.csv' });
+    expect(custom.options.outputParquetKey).toBe('lake/users.parquet');
+    await custom.sync();
+    expect((await custom.exportOutput()).parquet?.key).toBe('lake/users.parquet');
+    expect(() => new UserDataTransformer({ store: b.store, outputKey: 'lake/u', outputParquetKey: 'lake/u' })).toThrow(
+      /outputParquetKey must differ from outputKey/,
+    );
+  });
+
   it('writes no Parquet when the outputParquetKey option is null', async () => {
     const csvOnly = new UserDataTransformer({ store: b.store, sourcePrefix: P, now: () => NOW, outputParquetKey: null });
     await csvOnly.sync();
     expect((await csvOnly.exportOutput()).parquet).toBeNull();
     expect(await b.store.get('processed_data/output.parquet')).toBeNull();
+  });
+
+  it('never replaces a Parquet file that holds users with an empty one, even when the CSV is gone', async () => {
+    await t.exportOutput();
+    await b.remove('processed_data/output.csv');
+    const before = await b.store.get('processed_data/output.parquet');
+    for (const [id] of USERS) await b.remove(`${P}${id}.csv`);
+    await t.sync();
+    await expect(t.exportOutput()).rejects.toThrow(/processed_data\/output\.parquet still holds the previous users/);
+    expect(await b.store.get('processed_data/output.parquet')).toEqual(before);
+    await t.exportOutput(undefined, { allowEmpty: true });
+    expect((await readParquet((await b.store.get('processed_data/output.parquet'))!)).rows).toEqual([]);
+    // Now both hold no users: another empty export is no loss.
+    await expect(t.exportOutput()).resolves.toMatchObject({ users: 0 });
+  });
+
+  it('writes nothing once its signal is aborted, and refuses one key for both files', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('past the deadline'));
+    await expect(t.exportOutput(undefined, { signal: controller.signal })).rejects.toThrow('past the deadline');
+    expect(await b.store.get('processed_data/output.csv')).toBeNull();
+    expect(await b.store.get('processed_data/output.parquet')).toBeNull();
+    await expect(t.exportOutput('out/x', { parquetKey: 'out/x' })).rejects.toMatchObject({ code: 'invalid_input' });
   });
 
   it('writes neither file when the table is empty and the output holds users', async () => {

@@ -8,12 +8,14 @@ import {
   holdsRows,
   ObjectRejectedError,
   PARQUET_MEDIA_TYPE,
+  parquetHoldsRows,
   type ObjectStore,
   type SyncReport,
   type UserDataTransformer,
 } from '../../index.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { RuntimeFailure } from '../errors.js';
+import { formatFor } from '../fileFormat.js';
 import { plural } from '../format.js';
 import { addCsvOptions, addSourceOptions, handle, sourceSpec } from '../options.js';
 import { warnAboutFailures, withSyncedSource } from '../session.js';
@@ -39,7 +41,12 @@ export function registerExport(program: Command): void {
     )
     .addOption(new Option('--out <file>', 'write it to this file (replaced whole, never half-written)').conflicts('key'))
     .option('--key <key>', `write it into the store under this key, relative to the source's root (default: ${DEFAULT_OUTPUT_KEY})`)
-    .addOption(new Option('--format <format>', 'csv or parquet (default: csv with --out or --key, else both)').choices(['csv', 'parquet']))
+    .addOption(
+      new Option('--format <format>', 'csv or parquet (default: what the name of --out or --key ends in, else csv; without either, both)').choices([
+        'csv',
+        'parquet',
+      ]),
+    )
     .option('--allow-incomplete', 'write it even when some user CSVs could not be downloaded')
     .option('--allow-empty', 'write it even when the source has no users and the existing output has some');
   addSourceOptions(addCsvOptions(cmd)).action(
@@ -68,8 +75,8 @@ export function registerExport(program: Command): void {
 }
 
 function targetOf(flags: ExportFlags): Target {
-  if (flags.out !== undefined) return { file: flags.out, format: flags.format ?? 'csv' };
-  if (flags.key !== undefined) return { key: flags.key, format: flags.format ?? 'csv' };
+  if (flags.out !== undefined) return { file: flags.out, format: formatFor(flags.out, flags.format, 'csv') };
+  if (flags.key !== undefined) return { key: flags.key, format: formatFor(flags.key, flags.format, 'csv') };
   if (flags.format === 'parquet') return { key: DEFAULT_OUTPUT_PARQUET_KEY, format: 'parquet' };
   return { key: DEFAULT_OUTPUT_KEY, format: flags.format ?? 'both' };
 }
@@ -86,7 +93,7 @@ async function toFile(transformer: UserDataTransformer, report: SyncReport, targ
 async function toStore(transformer: UserDataTransformer, store: ObjectStore, target: { key: string; format: ExportFormat | 'both' }, allowEmpty: boolean) {
   const users = plural(transformer.table.rows.length, 'user');
   if (target.format === 'parquet') {
-    if (transformer.table.rows.length === 0 && !allowEmpty && (await existsIn(store, target.key))) throw keptPrevious(target.key);
+    if (transformer.table.rows.length === 0 && !allowEmpty) await refuseToEmptyParquetKey(store, target.key);
     const body = Buffer.from(await transformer.toParquet());
     await store.put(target.key, body, PARQUET_MEDIA_TYPE);
     return `exported ${users} (${body.length} bytes) to ${target.key} in ${store.name}`;
@@ -97,23 +104,28 @@ async function toStore(transformer: UserDataTransformer, store: ObjectStore, tar
   return `exported ${users} (${written.bytes} bytes) to ${written.key}${parquet} in ${store.name}`;
 }
 
-/**
- * `--out` as `exportOutput` guards a key: no users never replace a file that holds some
- * (`--allow-empty` does). A Parquet file is not read: any existing one is kept.
- */
+/** More than this and an existing output certainly holds users: it is not read further. */
+const EMPTY_OUTPUT_BYTES_AT_MOST = 4_096;
+
+/** `--out` as `exportOutput` guards a key: no users never replace a file that holds some (`--allow-empty` does). */
 async function refuseToEmptyFile(file: string, format: ExportFormat): Promise<void> {
-  const keep = format === 'csv' ? holdsRows((await readFile(file, 'utf8').catch(() => null)) ?? '') : (await stat(file).catch(() => null))?.isFile() === true;
-  if (keep) throw keptPrevious(file);
+  const size = (await stat(file).catch(() => null))?.size;
+  if (size === undefined) return;
+  const existing = size > EMPTY_OUTPUT_BYTES_AT_MOST ? null : await readFile(file).catch(() => null);
+  if (existing === null || (await holdsUsers(existing, format))) throw keptPrevious(file);
 }
 
-async function existsIn(store: ObjectStore, key: string): Promise<boolean> {
-  return store.get(key, { maxBytes: 1 }).then(
-    (body) => body !== null,
-    (error: unknown) => {
-      if (error instanceof ObjectRejectedError) return true; // larger than asked: it exists
-      throw error;
-    },
-  );
+/** The same guard for a Parquet key in the store (a CSV key is guarded by `exportOutput` itself). */
+async function refuseToEmptyParquetKey(store: ObjectStore, key: string): Promise<void> {
+  const existing = await store.get(key, { maxBytes: EMPTY_OUTPUT_BYTES_AT_MOST }).catch((error: unknown) => {
+    if (error instanceof ObjectRejectedError) throw keptPrevious(key); // larger than any empty output
+    throw error;
+  });
+  if (existing !== null && (await holdsUsers(existing, 'parquet'))) throw keptPrevious(key);
+}
+
+function holdsUsers(existing: Buffer, format: ExportFormat): Promise<boolean> {
+  return format === 'csv' ? Promise.resolve(holdsRows(existing.toString('utf8'))) : parquetHoldsRows(existing);
 }
 
 function keptPrevious(where: string): EmptySourceError {

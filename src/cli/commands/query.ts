@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { describeError, type QueryOptions, type UserDataTransformer } from '../../index.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
+import { formatFor } from '../fileFormat.js';
 import { toNdjson } from '../format.js';
 import { addCsvOptions, addFilterOptions, addSourceOptions, handle, sourceSpec } from '../options.js';
 import { warnAboutFailures, withSyncedSource } from '../session.js';
@@ -19,21 +20,24 @@ export function registerQuery(program: Command): void {
   const cmd = program
     .command('query')
     .description('write the matching users, sorted by user_id, to stdout or a file')
-    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'ndjson', 'parquet']).default('csv'))
+    .addOption(
+      new Option('--format <format>', 'output format (default: what the name of --out ends in, else csv)').choices(['csv', 'json', 'ndjson', 'parquet']),
+    )
     .option('--columns <list>', 'comma-separated columns, e.g. user_id,first_name (default: user_id,first_name,last_name,birthts,img_path)', columnList)
     .option('--out <file>', 'write to this file instead of stdout (replaced whole, never half-written)');
   addSourceOptions(addCsvOptions(addFilterOptions(cmd))).action(
-    handle<{ format: Format; columns?: string[]; out?: string }>(async (flags, command) => {
+    handle<{ format?: Format; columns?: string[]; out?: string }>(async (flags, command) => {
       const filters = filtersFrom(flags);
       const spec = sourceSpec(command);
+      const format = flags.out === undefined ? flags.format : formatFor(flags.out, flags.format, 'csv');
       if (flags.out !== undefined && spec.kind === 'local') checkOutputFile(flags.out, spec.dir);
       // Binary bytes on a terminal are garbage at best and escape sequences at worst.
-      if (flags.format === 'parquet' && flags.out === undefined && process.stdout.isTTY === true) {
+      if (format === 'parquet' && flags.out === undefined && process.stdout.isTTY === true) {
         throw new UsageError('Parquet is binary and stdout is a terminal: give --out FILE, or redirect stdout to a file');
       }
       await withSyncedSource(spec, flags, async ({ transformer, report }) => {
         warnAboutFailures(report, program.name());
-        const body = await encode(transformer, flags.format, { ...filters, columns: flags.columns });
+        const body = await encode(transformer, format ?? 'csv', { ...filters, columns: flags.columns });
         if (flags.out === undefined) {
           process.stdout.write(body);
           return;

@@ -13,6 +13,7 @@ import {
 import { OPEN, STALE_HEADERS, errorAnswer, header, queryParameters, schemaOf } from '../apiDoc.js';
 import { VersionedBodies, type ContentCoding } from '../bodyCache.js';
 import { chooseFormat, contentTypeOf, encodeAll, encodeAllSteps, encoderFor, type RowEncoder } from '../formats.js';
+import { asBuffer } from '../../util/buffers.js';
 import { Pacer } from '../../util/pacer.js';
 import type { Operation } from './route.js';
 import { DATA_QUERY_SCHEMA, encodeCursor, filterParameters, parseQuery, toFilters, type DataQuery, type Format } from '../../converters/queryString.js';
@@ -78,7 +79,11 @@ function dataHandler(transformer: UserDataTransformer): RequestHandler {
       const rows = pageRows(req, res, transformer, { query, filters, format });
       // Without the per-row JSON cache: a page is at most 10,000 rows, and a client paging through
       // everything would otherwise leave a string for every row behind (about 40 MB per 100,000 users).
-      res.send(format === 'parquet' ? Buffer.from(await encodeParquet(rows)) : encodeAll(encoderFor(format, { escapeFormulas }), rows));
+      res.send(
+        format === 'parquet'
+          ? asBuffer(await encodeParquet(rows, undefined, { signal: untilClosed(res) }))
+          : encodeAll(encoderFor(format, { escapeFormulas }), rows),
+      );
     } else if (isUnfiltered(filters)) {
       const table = transformer.table;
       // Parquet is compressed inside: compressing it again costs time and saves nothing.
@@ -88,7 +93,7 @@ function dataHandler(transformer: UserDataTransformer): RequestHandler {
       if (cached.coding !== 'identity') res.set('Content-Encoding', cached.coding);
       res.send(cached.body); // send() answers 304 when the client's copy matches
     } else if (format === 'parquet') {
-      res.send(Buffer.from(await encodeParquet(transformer.rows(filters))));
+      res.send(asBuffer(await encodeParquet(transformer.rows(filters), undefined, { signal: untilClosed(res) })));
     } else {
       await streamRows(res, encoderFor(format, { escapeFormulas, jsonCache }), transformer.rows(filters));
     }
@@ -97,7 +102,7 @@ function dataHandler(transformer: UserDataTransformer): RequestHandler {
 
 /** The whole answer in `format`, built in slices that let other requests in between. */
 async function bodyOf(format: Format, rows: readonly UserRow[], escapeFormulas: boolean): Promise<Buffer> {
-  if (format === 'parquet') return Buffer.from(await encodeParquet(rows));
+  if (format === 'parquet') return asBuffer(await encodeParquet(rows));
   return new Pacer().drive(encodeAllSteps(encoderFor(format, { escapeFormulas }), rows));
 }
 
@@ -121,6 +126,13 @@ function pageRows(req: Request, res: Response, transformer: UserDataTransformer,
     res.set('Link', `<${req.baseUrl}${req.path}?${params}>; rel="next"`);
   }
   return page.rows;
+}
+
+/** Aborted when the client goes: a Parquet answer nobody waits for is not built to the end. */
+function untilClosed(res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => controller.abort(new Error('the client went away')));
+  return controller.signal;
 }
 
 /** Small answers in one piece; large ones a chunk at a time, waiting whenever the socket is full. */

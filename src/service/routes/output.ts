@@ -24,7 +24,12 @@ function outputOperation(file: OutputFile): Operation {
       summary: `${file.description}, as the store holds it`,
       security: OPEN,
       responses: {
-        200: { description: 'the last export', content: { [file.contentType.split(';')[0]!]: { schema: { type: 'string', format: 'binary' } } } },
+        200: {
+          description: 'the last export',
+          content: {
+            [file.contentType.split(';')[0]!]: { schema: file.contentType.startsWith('text/') ? { type: 'string' } : { type: 'string', format: 'binary' } },
+          },
+        },
         400: errorAnswer('this route takes no query parameters'),
         404: errorAnswer(`nothing exported yet${file.disabled ? `, or ${file.disabled}` : ''}`),
         503: errorAnswer('store unreachable'),
