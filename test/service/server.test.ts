@@ -260,6 +260,7 @@ describe('API documentation', () => {
       '/health/ready',
       '/openapi.json',
       '/output.csv',
+      '/output.parquet',
       '/stats',
       '/stats/ages',
       '/sync',
