@@ -6,29 +6,39 @@ import type { SchemaElement } from 'hyparquet-writer';
 import type { UserRow } from '../model.js';
 import { Pacer } from '../util/pacer.js';
 import type { Steps } from '../util/steps.js';
-import { startWorker, type WorkerModules } from '../util/worker.js';
+import { IDLE_THREAD_STOP_MS, startWorker, type WorkerModules } from '../util/worker.js';
 import { cell } from './columns.js';
 
 /** Rows sent to the encoding thread per message: a few milliseconds to gather and copy. */
 const ROWS_PER_MESSAGE = 8_192;
 
-/** What the encoding thread is told at start. */
+/** One file to encode. */
 export interface EncodeJob {
-  /** `file:` URL of the writer library, resolved here: the thread's shipped source cannot resolve packages. */
-  writerUrl: string;
   schema: SchemaElement[];
   groupRows: number;
   createdBy: string;
 }
 
+/** What the encoding thread is told at start: `file:` URL of the writer, resolved here, since its shipped source cannot resolve packages. */
+interface ThreadData {
+  writerUrl: string;
+}
+
 type Columns = (Float64Array | (string | null)[])[];
 /** To the thread: a slice of rows column by column (timestamps as ms), the end of a row group, or of the file. */
-type Message = { type: 'rows'; columns: Columns } | { type: 'group' } | { type: 'end' };
+type Message = { type: 'begin'; job: EncodeJob } | { type: 'rows'; columns: Columns } | { type: 'group' } | { type: 'end' };
 /** From the thread: a row group written, the finished file, or why it failed. */
 type Reply = { type: 'written' } | { type: 'done'; bytes: ArrayBuffer } | { type: 'failed'; message: string };
 
 /** One encode at a time: each holds a row group's copy of the columns and a core while it runs. */
 let turn: Promise<unknown> = Promise.resolve();
+
+interface EncodingThread {
+  worker: Worker;
+  replies: { next(): Promise<Reply> };
+}
+/** The thread of the last encode, kept a while: starting one and loading the writer costs about 100 ms. */
+let idle: { thread: EncodingThread; timer: NodeJS.Timeout } | undefined;
 
 /**
  * Encodes on a thread of its own: a row group of 100,000 users is about half a second of work
@@ -37,18 +47,19 @@ let turn: Promise<unknown> = Promise.resolve();
  * group before the next is sent, so at most one row group is copied at a time. Encodes queue
  * behind each other; `signal` gives up (waiting or running) and stops the thread.
  */
-export function encodeOnThread(rows: readonly UserRow[], file: Omit<EncodeJob, 'writerUrl'>, signal?: AbortSignal): Promise<Uint8Array> {
+export function encodeOnThread(rows: readonly UserRow[], file: EncodeJob, signal?: AbortSignal): Promise<Uint8Array> {
   const mine = turn.then(() => encode(rows, file, signal));
   turn = mine.catch(() => undefined);
   return mine;
 }
 
-async function encode(rows: readonly UserRow[], file: Omit<EncodeJob, 'writerUrl'>, signal: AbortSignal | undefined): Promise<Uint8Array> {
+async function encode(rows: readonly UserRow[], file: EncodeJob, signal: AbortSignal | undefined): Promise<Uint8Array> {
   signal?.throwIfAborted();
-  const job: EncodeJob = { writerUrl: pathToFileURL(createRequire(import.meta.url).resolve('hyparquet-writer')).href, ...file };
-  const worker = startWorker(encodeBody, job, { background: true, helpers: [writeGroup] });
-  const replies = replyQueue(worker);
+  const thread = takeThread();
+  const { worker, replies } = thread;
+  let finished = false;
   try {
+    worker.postMessage({ type: 'begin', job: file } satisfies Message);
     const pacer = new Pacer(signal);
     for (let start = 0; start < rows.length; start += file.groupRows) {
       const group = rows.slice(start, start + file.groupRows);
@@ -60,10 +71,38 @@ async function encode(rows: readonly UserRow[], file: Omit<EncodeJob, 'writerUrl
     worker.postMessage({ type: 'end' } satisfies Message);
     const done = await replies.next();
     if (done.type !== 'done') throw new Error('the Parquet thread answered out of turn');
+    finished = true;
     return new Uint8Array(done.bytes);
   } finally {
-    void worker.terminate();
+    // A thread that failed or was given up on may be mid-file: never reused.
+    if (finished) keepIdle(thread);
+    else void worker.terminate();
   }
+}
+
+function takeThread(): EncodingThread {
+  if (idle) {
+    clearTimeout(idle.timer);
+    const { thread } = idle;
+    idle = undefined;
+    thread.worker.ref();
+    return thread;
+  }
+  const data: ThreadData = { writerUrl: pathToFileURL(createRequire(import.meta.url).resolve('hyparquet-writer')).href };
+  const worker = startWorker(encodeBody, data, { background: true, helpers: [writeGroup] });
+  return { worker, replies: replyQueue(worker) };
+}
+
+/** Keeps the thread for the next encode; it never holds the process open, and stops after a quiet spell. */
+function keepIdle(thread: EncodingThread): void {
+  thread.worker.unref();
+  const timer = setTimeout(() => {
+    if (idle?.thread !== thread) return;
+    idle = undefined;
+    void thread.worker.terminate();
+  }, IDLE_THREAD_STOP_MS);
+  timer.unref();
+  idle = { thread, timer };
 }
 
 /**
@@ -119,30 +158,34 @@ function textOf(value: string | number | null): string | null {
  * only their parameters, globals and each other.
  */
 
-/** The thread: loads the writer, gathers a row group's slices, writes it and says so, and at the end answers the file. */
-function encodeBody({ workerThreads }: WorkerModules, job: EncodeJob): void {
+/** The thread: loads the writer; per file, gathers a row group's slices, writes it and says so, and at the end answers the file. */
+function encodeBody({ workerThreads }: WorkerModules, data: ThreadData): void {
   const port = workerThreads.parentPort!;
   // Through Function: a test runner that rewrites `import()` in modules must not touch this one.
   const importModule = new Function('url', 'return import(url)') as (url: string) => Promise<typeof HyparquetWriter>;
-  const loaded = importModule(job.writerUrl).then((writer) => {
-    const bytes = new writer.ByteWriter();
-    return { bytes, parquet: new writer.ParquetWriter({ writer: bytes, schema: job.schema, createdBy: job.createdBy }) };
-  });
+  const loaded = importModule(data.writerUrl);
+  let file: { job: EncodeJob; bytes: HyparquetWriter.ByteWriter; parquet: HyparquetWriter.ParquetWriter } | undefined;
   let slices: Columns[] = [];
   let work = Promise.resolve();
   port.on('message', (message: Message) => {
     work = work
       .then(async () => {
-        const { bytes, parquet } = await loaded;
-        if (message.type === 'rows') {
+        const writer = await loaded;
+        if (message.type === 'begin') {
+          const bytes = new writer.ByteWriter();
+          const { schema, createdBy } = message.job;
+          file = { job: message.job, bytes, parquet: new writer.ParquetWriter({ writer: bytes, schema, createdBy }) };
+          slices = [];
+        } else if (message.type === 'rows') {
           slices.push(message.columns);
         } else if (message.type === 'group') {
-          writeGroup(parquet, job.schema, slices);
+          writeGroup(file!.parquet, file!.job.schema, slices);
           slices = [];
           port.postMessage({ type: 'written' } satisfies Reply);
         } else {
-          void parquet.finish();
-          const buffer: ArrayBuffer = bytes.getBuffer();
+          void file!.parquet.finish();
+          const buffer: ArrayBuffer = file!.bytes.getBuffer();
+          file = undefined;
           port.postMessage({ type: 'done', bytes: buffer } satisfies Reply, [buffer]);
         }
       })

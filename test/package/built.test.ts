@@ -55,4 +55,16 @@ describe('the built package', () => {
     expect(out.stats.averageAge).toBeLessThanOrEqual(60);
     expect(out.firstRows.map((r) => r.user_id)).toEqual(['1001', '1002', '1003']);
   });
+
+  it('keeps the Parquet thread for the next file, yet never holds the process open', async () => {
+    const probe = `
+      const { encodeParquet } = await import('user-data-transformer');
+      const rows = Array.from({ length: 5_000 }, (_, i) => ({ user_id: String(i), first_name: 'A', last_name: 'B', birthts: i, img_path: null, extra: {} }));
+      const first = await encodeParquet(rows);
+      const again = await encodeParquet(rows);
+      console.log(JSON.stringify({ same: Buffer.from(first).equals(Buffer.from(again)) }));`;
+    // The idle thread stops on its own after 10 s; the process must not wait for that (killed at 8 s).
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], { timeout: 8_000 });
+    expect(JSON.parse(stdout)).toEqual({ same: true });
+  });
 });
