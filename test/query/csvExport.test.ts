@@ -6,17 +6,9 @@ import { csvBytes, encodeCsv, type CsvOptions } from '../../src/format/csv.js';
 /** The encoder with the library's default: formulas escaped. */
 const toCsv = (rows: Parameters<typeof encodeCsv>[0], columns: readonly string[], options: CsvOptions = {}) =>
   encodeCsv(rows, columns, { escapeFormulas: true, ...options });
-import { DEFAULT_COLUMNS, type UserRow } from '../../src/model.js';
+import { DEFAULT_COLUMNS } from '../../src/model.js';
 import { parseUserCsv } from '../../src/parse/userCsv.js';
-
-const row = (user_id: string, first_name: string, last_name: string, birthts: number, img_path: string | null, extra = {}): UserRow => ({
-  user_id,
-  first_name,
-  last_name,
-  birthts,
-  img_path,
-  extra,
-});
+import { row } from '../support/rows.js';
 
 describe('encodeCsv', () => {
   it('writes the header, one line per row and an empty cell for a missing image', () => {

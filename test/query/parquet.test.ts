@@ -4,15 +4,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { encodeParquet, PARQUET_INLINE_MAX_ROWS, PARQUET_ROW_GROUP_ROWS } from '../../src/format/parquet.js';
 import { DEFAULT_COLUMNS, type UserRow } from '../../src/model.js';
 import { readParquet } from '../support/duckdb.js';
-
-const row = (user_id: string, first_name: string, last_name: string, birthts: number, img_path: string | null, extra = {}): UserRow => ({
-  user_id,
-  first_name,
-  last_name,
-  birthts,
-  img_path,
-  extra,
-});
+import { row } from '../support/rows.js';
 
 /** A row as DuckDB gives it back: the default columns, `birthts` through `epoch_ms`. */
 const plain = ({ extra: _extra, ...rest }: UserRow) => rest;
