@@ -72,6 +72,8 @@ describe('Parquet over HTTP', () => {
     const served = await rawGet(`${svc.url}/output.parquet`);
     expect(served.headers['content-type']).toBe(PARQUET);
     expect(served.body.equals(stored)).toBe(true);
+    expect((await rawGet(`${svc.url}/output.parquet`, { 'if-none-match': served.headers.etag! })).status).toBe(304);
+    expect((await rawGet(`${svc.url}/output.csv`, { 'if-none-match': served.headers.etag! })).status).toBe(200);
     expect((await readParquet(stored)).rows).toEqual(await json(''));
     const csv = (await b.store.get('processed_data/output.csv'))!;
     expect(stored.length).toBeLessThanOrEqual(0.7 * csv.length);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { NO_QUERY_SCHEMA, parseQuery } from '../../converters/queryString.js';
 import { PARQUET_MEDIA_TYPE, type UserDataTransformer } from '../../index.js';
@@ -25,11 +26,12 @@ function outputOperation(file: OutputFile): Operation {
       security: OPEN,
       responses: {
         200: {
-          description: 'the last export',
+          description: 'the last export, with an ETag of its content',
           content: {
             [file.contentType.split(';')[0]!]: { schema: file.contentType.startsWith('text/') ? { type: 'string' } : { type: 'string', format: 'binary' } },
           },
         },
+        304: { description: 'not modified: If-None-Match holds the current ETag' },
         400: errorAnswer('this route takes no query parameters'),
         404: errorAnswer(`nothing exported yet${file.disabled ? `, or ${file.disabled}` : ''}`),
         503: errorAnswer('store unreachable'),
@@ -55,13 +57,14 @@ export const getOutputParquet = outputOperation({
   disabled: 'OUTPUT_PARQUET_KEY is off',
 });
 
-/** The last exported file, byte for byte as the store holds it. */
+/** The last exported file, byte for byte as the store holds it; a client polling it with If-None-Match gets 304 until the next export changes it. */
 function outputHandler(transformer: UserDataTransformer, key: string | null, file: OutputFile): RequestHandler {
   return async (req, res) => {
     parseQuery(NO_QUERY_SCHEMA, req.query as Record<string, unknown>);
     if (key === null) throw new NotFoundError(`no such file is written: ${file.disabled ?? 'it is disabled'}`);
     const body = await transformer.store.get(key);
     if (body === null) throw new NotFoundError(`nothing exported to ${key} yet; POST /data exports now`);
-    res.type(file.contentType).set('Cache-Control', 'no-cache').send(body);
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
+    res.type(file.contentType).set('Cache-Control', 'no-cache').set('ETag', etag).send(body); // send() answers 304 when it matches
   };
 }
