@@ -4,6 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import type * as HyparquetWriter from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet-writer';
 import type { UserRow } from '../model.js';
+import { raceAbort } from '../util/async.js';
 import { Pacer } from '../util/pacer.js';
 import type { Steps } from '../util/steps.js';
 import { IDLE_THREAD_STOP_MS, startWorker, type WorkerModules } from '../util/worker.js';
@@ -50,7 +51,8 @@ let idle: { thread: EncodingThread; timer: NodeJS.Timeout } | undefined;
 export function encodeOnThread(rows: readonly UserRow[], file: EncodeJob, signal?: AbortSignal): Promise<Uint8Array> {
   const mine = turn.then(() => encode(rows, file, signal));
   turn = mine.catch(() => undefined);
-  return mine;
+  // Given up while waiting: the caller hears at once; its turn, when it comes, ends at once.
+  return raceAbort(mine, signal);
 }
 
 async function encode(rows: readonly UserRow[], file: EncodeJob, signal: AbortSignal | undefined): Promise<Uint8Array> {
@@ -65,7 +67,7 @@ async function encode(rows: readonly UserRow[], file: EncodeJob, signal: AbortSi
       const group = rows.slice(start, start + file.groupRows);
       await pacer.drive(sendGroup(group, file.schema, (message) => worker.postMessage(message)));
       worker.postMessage({ type: 'group' } satisfies Message);
-      if ((await replies.next()).type !== 'written') throw new Error('the Parquet thread answered out of turn');
+      if ((await raceAbort(replies.next(), signal)).type !== 'written') throw new Error('the Parquet thread answered out of turn');
       signal?.throwIfAborted();
     }
     worker.postMessage({ type: 'end' } satisfies Message);
@@ -90,7 +92,14 @@ function takeThread(): EncodingThread {
   }
   const data: ThreadData = { writerUrl: pathToFileURL(createRequire(import.meta.url).resolve('hyparquet-writer')).href };
   const worker = startWorker(encodeBody, data, { background: true, helpers: [writeGroup] });
-  return { worker, replies: replyQueue(worker) };
+  const thread = { worker, replies: replyQueue(worker) };
+  // A thread that dies while kept (killed, out of memory) is not handed to the next encode.
+  worker.once('exit', () => {
+    if (idle?.thread !== thread) return;
+    clearTimeout(idle.timer);
+    idle = undefined;
+  });
+  return thread;
 }
 
 /** Keeps the thread for the next encode; it never holds the process open, and stops after a quiet spell. */

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { describeError, UdtError } from '../index.js';
+import { ClientGoneError } from './httpErrors.js';
 
 /** Seconds a 503 asks the client to wait: about one background refresh. */
 const RETRY_AFTER_S = 5;
@@ -12,8 +13,8 @@ const RETRY_AFTER_S = 5;
  */
 export function errorHandler(logger: Logger) {
   return (error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    // The client went away (and its answer was given up): nobody to answer, nothing to report.
-    if (res.destroyed) return;
+    // Its answer was given up because the client went away: nobody to answer, nothing to report.
+    if (error instanceof ClientGoneError) return;
     if (error instanceof UdtError) {
       // The store, the first load and a missing file are all worth another try shortly.
       if (error.status === 503) res.set('Retry-After', String(RETRY_AFTER_S));

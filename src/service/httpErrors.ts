@@ -1,6 +1,13 @@
 import { UdtError } from '../index.js';
 
 /** Errors only the HTTP layer raises; the error handler in `server.ts` maps every `UdtError` to its status. */
+/** The client went away before its answer was ready: the work for it is given up, and nobody is told. */
+export class ClientGoneError extends Error {
+  constructor() {
+    super('the client went away');
+  }
+}
+
 export class NotFoundError extends UdtError {
   constructor(message: string) {
     super('not_found', 404, message);

@@ -121,6 +121,18 @@ describe('encodeParquet, read back by DuckDB', () => {
     expect((await readParquet(await encodeParquet(rows.slice(0, 5_000)))).rows).toHaveLength(5_000);
   }, 60_000);
 
+  it('gives up at once on an encode still waiting its turn, without disturbing the one running', async () => {
+    const rows = Array.from({ length: 2 * PARQUET_ROW_GROUP_ROWS }, (_, i) => row(String(i), 'A', 'B', i, null));
+    let firstDone = false;
+    const first = encodeParquet(rows).then((bytes) => ((firstDone = true), bytes));
+    const controller = new AbortController();
+    const second = encodeParquet(rows, DEFAULT_COLUMNS, { signal: controller.signal });
+    controller.abort(new Error('the client went away'));
+    await expect(second).rejects.toThrow('the client went away');
+    expect(firstDone).toBe(false);
+    expect((await readParquet(await first)).rows).toHaveLength(rows.length);
+  }, 60_000);
+
   it('takes an extra column named like a property every object has', async () => {
     const extra = Object.assign(Object.create(null) as Record<string, string>, { constructor: 'x', toString: 'y' });
     const rows = [row('1', 'Ann', 'Lee', 0, null, extra)];

@@ -12,6 +12,7 @@ import {
 } from '../../index.js';
 import { OPEN, STALE_HEADERS, errorAnswer, header, queryParameters, schemaOf } from '../apiDoc.js';
 import { VersionedBodies, type ContentCoding } from '../bodyCache.js';
+import { ClientGoneError } from '../httpErrors.js';
 import { chooseFormat, contentTypeOf, encodeAll, encodeAllSteps, encoderFor, type RowEncoder } from '../formats.js';
 import { asBuffer } from '../../util/buffers.js';
 import { Pacer } from '../../util/pacer.js';
@@ -130,8 +131,10 @@ function pageRows(req: Request, res: Response, transformer: UserDataTransformer,
 
 /** Aborted when the client goes: a Parquet answer nobody waits for is not built to the end. */
 function untilClosed(res: Response): AbortSignal {
+  // Gone already (while the request waited for the first load): `close` will not come again.
+  if (res.destroyed) return AbortSignal.abort(new ClientGoneError());
   const controller = new AbortController();
-  res.once('close', () => controller.abort(new Error('the client went away')));
+  res.once('close', () => controller.abort(new ClientGoneError()));
   return controller.signal;
 }
 
