@@ -29,7 +29,7 @@ export { MAX_PAGE_ROWS, type Page, type PageOptions } from './query/page.js';
 export { parseUserCsv, type ParseResult, type ParsedUser } from './parse/userCsv.js';
 export { encodeCsv, type CsvOptions, type CsvEncoding } from './format/csv.js';
 export { rowJson } from './format/json.js';
-export { encodeParquet, parquetHoldsRows, PARQUET_MEDIA_TYPE, PARQUET_ROW_GROUP_ROWS } from './format/parquet.js';
+export { encodeParquet, PARQUET_MEDIA_TYPE, PARQUET_ROW_GROUP_ROWS } from './format/parquet.js';
 export type { DataFrame } from './format/dataframe.js';
 export {
   UdtError,
@@ -43,4 +43,4 @@ export {
   PartialExportError,
   describeError,
 } from './errors.js';
-export { holdsRows, type ExportWritten } from './output.js';
+export { EMPTY_OUTPUT_BYTES_AT_MOST, holdsRows, outputHoldsRows, storedOutputHoldsRows, type ExportWritten } from './output.js';

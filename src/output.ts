@@ -54,30 +54,37 @@ export async function writeOutputs(store: ObjectStore, rows: readonly UserRow[],
   return { key: csvKey, users: rows.length, bytes: csv.length, parquet: parquet && { key: parquet.key, bytes: parquet.body.length } };
 }
 
-/** More than this and the existing output certainly holds rows: it is not read further. */
-const HEADER_BYTES_AT_MOST = 4_096;
+/** More than this and an existing output certainly holds rows: it is not read further. */
+export const EMPTY_OUTPUT_BYTES_AT_MOST = 4_096;
 
 /** Whether a CSV text has a data line after its header. */
 export function holdsRows(csv: string): boolean {
   return csv.split(/\r?\n/).filter((line) => line.trim() !== '').length > 1;
 }
 
-/**
- * Refuses to write an empty table over an output that holds users (see `EmptySourceError`): the CSV
- * or the Parquet file. Reads at most a few KB of each: anything longer holds rows.
- */
+/** Whether an output file's bytes (at most `EMPTY_OUTPUT_BYTES_AT_MOST` of them) hold users. */
+export function outputHoldsRows(existing: Buffer, format: 'csv' | 'parquet'): Promise<boolean> {
+  return format === 'csv' ? Promise.resolve(holdsRows(existing.toString('utf8'))) : parquetHoldsRows(existing);
+}
+
+/** Whether the output at `key` holds users. Reads at most a few KB: anything longer holds rows. */
+export async function storedOutputHoldsRows(store: ObjectStore, key: string, format: 'csv' | 'parquet'): Promise<boolean> {
+  let existing: Buffer | null;
+  try {
+    existing = await store.get(key, { maxBytes: EMPTY_OUTPUT_BYTES_AT_MOST });
+  } catch (error) {
+    if (error instanceof ObjectRejectedError) return true;
+    throw error;
+  }
+  return existing !== null && (await outputHoldsRows(existing, format));
+}
+
+/** Refuses to write an empty table over an output that holds users (see `EmptySourceError`): the CSV or the Parquet file. */
 async function refuseToEmpty(store: ObjectStore, plan: OutputPlan): Promise<void> {
-  const outputs = [{ key: plan.csvKey, holds: (body: Buffer) => Promise.resolve(holdsRows(body.toString('utf8'))) }];
-  if (plan.parquetKey !== null) outputs.push({ key: plan.parquetKey, holds: (body) => parquetHoldsRows(body) });
-  for (const { key, holds } of outputs) {
-    let existing: Buffer | null;
-    try {
-      existing = await store.get(key, { maxBytes: HEADER_BYTES_AT_MOST });
-    } catch (error) {
-      if (!(error instanceof ObjectRejectedError)) throw error;
-      throw emptySource(key, plan.sourcePrefix);
-    }
-    if (existing !== null && (await holds(existing))) throw emptySource(key, plan.sourcePrefix);
+  const outputs: [string, 'csv' | 'parquet'][] = [[plan.csvKey, 'csv']];
+  if (plan.parquetKey !== null) outputs.push([plan.parquetKey, 'parquet']);
+  for (const [key, format] of outputs) {
+    if (await storedOutputHoldsRows(store, key, format)) throw emptySource(key, plan.sourcePrefix);
   }
 }
 

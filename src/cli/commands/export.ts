@@ -4,16 +4,17 @@ import {
   DEFAULT_OUTPUT_KEY,
   DEFAULT_OUTPUT_PARQUET_KEY,
   describeError,
+  EMPTY_OUTPUT_BYTES_AT_MOST,
   EmptySourceError,
-  holdsRows,
-  ObjectRejectedError,
+  outputHoldsRows,
   PARQUET_MEDIA_TYPE,
-  parquetHoldsRows,
+  storedOutputHoldsRows,
   type ObjectStore,
   type SyncReport,
   type UserDataTransformer,
 } from '../../index.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
+import { asBuffer } from '../../util/buffers.js';
 import { RuntimeFailure } from '../errors.js';
 import { formatFor } from '../fileFormat.js';
 import { plural } from '../format.js';
@@ -83,7 +84,7 @@ function targetOf(flags: ExportFlags): Target {
 
 async function toFile(transformer: UserDataTransformer, report: SyncReport, target: { file: string; format: ExportFormat }, allowEmpty: boolean) {
   if (report.users === 0 && !allowEmpty) await refuseToEmptyFile(target.file, target.format);
-  const body = target.format === 'csv' ? Buffer.from(transformer.toCsv()) : Buffer.from(await transformer.toParquet());
+  const body = target.format === 'csv' ? Buffer.from(transformer.toCsv()) : asBuffer(await transformer.toParquet());
   await writeFileAtomic(target.file, body).catch((error: unknown) => {
     throw new RuntimeFailure(`cannot write ${target.file}: ${describeError(error)}`, { cause: error });
   });
@@ -93,8 +94,8 @@ async function toFile(transformer: UserDataTransformer, report: SyncReport, targ
 async function toStore(transformer: UserDataTransformer, store: ObjectStore, target: { key: string; format: ExportFormat | 'both' }, allowEmpty: boolean) {
   const users = plural(transformer.table.rows.length, 'user');
   if (target.format === 'parquet') {
-    if (transformer.table.rows.length === 0 && !allowEmpty) await refuseToEmptyParquetKey(store, target.key);
-    const body = Buffer.from(await transformer.toParquet());
+    if (transformer.table.rows.length === 0 && !allowEmpty && (await storedOutputHoldsRows(store, target.key, 'parquet'))) throw keptPrevious(target.key);
+    const body = asBuffer(await transformer.toParquet());
     await store.put(target.key, body, PARQUET_MEDIA_TYPE);
     return `exported ${users} (${body.length} bytes) to ${target.key} in ${store.name}`;
   }
@@ -104,28 +105,12 @@ async function toStore(transformer: UserDataTransformer, store: ObjectStore, tar
   return `exported ${users} (${written.bytes} bytes) to ${written.key}${parquet} in ${store.name}`;
 }
 
-/** More than this and an existing output certainly holds users: it is not read further. */
-const EMPTY_OUTPUT_BYTES_AT_MOST = 4_096;
-
 /** `--out` as `exportOutput` guards a key: no users never replace a file that holds some (`--allow-empty` does). */
 async function refuseToEmptyFile(file: string, format: ExportFormat): Promise<void> {
   const size = (await stat(file).catch(() => null))?.size;
   if (size === undefined) return;
   const existing = size > EMPTY_OUTPUT_BYTES_AT_MOST ? null : await readFile(file).catch(() => null);
-  if (existing === null || (await holdsUsers(existing, format))) throw keptPrevious(file);
-}
-
-/** The same guard for a Parquet key in the store (a CSV key is guarded by `exportOutput` itself). */
-async function refuseToEmptyParquetKey(store: ObjectStore, key: string): Promise<void> {
-  const existing = await store.get(key, { maxBytes: EMPTY_OUTPUT_BYTES_AT_MOST }).catch((error: unknown) => {
-    if (error instanceof ObjectRejectedError) throw keptPrevious(key); // larger than any empty output
-    throw error;
-  });
-  if (existing !== null && (await holdsUsers(existing, 'parquet'))) throw keptPrevious(key);
-}
-
-function holdsUsers(existing: Buffer, format: ExportFormat): Promise<boolean> {
-  return format === 'csv' ? Promise.resolve(holdsRows(existing.toString('utf8'))) : parquetHoldsRows(existing);
+  if (existing === null || (await outputHoldsRows(existing, format))) throw keptPrevious(file);
 }
 
 function keptPrevious(where: string): EmptySourceError {
