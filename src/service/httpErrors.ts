@@ -31,3 +31,9 @@ export class NotAcceptableError extends UdtError {
     super('not_acceptable', 406, message);
   }
 }
+
+export class RangeNotSatisfiableError extends UdtError {
+  constructor(message: string) {
+    super('range_not_satisfiable', 416, message);
+  }
+}

@@ -79,6 +79,40 @@ describe('Parquet over HTTP', () => {
     expect(stored.length).toBeLessThanOrEqual(0.7 * csv.length);
   });
 
+  it('GET /output.parquet answers one byte range with 206, as an engine reading the footer first asks', async () => {
+    const whole = await rawGet(`${svc.url}/output.parquet`);
+    const size = whole.body.length;
+    expect(whole.headers['accept-ranges']).toBe('bytes');
+    const tail = await rawGet(`${svc.url}/output.parquet`, { range: 'bytes=-8' });
+    expect(tail.status).toBe(206);
+    expect(tail.headers['content-range']).toBe(`bytes ${size - 8}-${size - 1}/${size}`);
+    expect(tail.body.subarray(4).toString()).toBe('PAR1');
+    const footerBytes = tail.body.readUInt32LE(0);
+    const footer = await rawGet(`${svc.url}/output.parquet`, { range: `bytes=${size - 8 - footerBytes}-${size - 9}` });
+    expect(footer.body.equals(whole.body.subarray(size - 8 - footerBytes, size - 8))).toBe(true);
+    // The parts add up to the file, and a part of the CSV is never compressed under the client.
+    const parts = await Promise.all(['bytes=0-99', `bytes=100-${size - 1}`].map((range) => rawGet(`${svc.url}/output.parquet`, { range })));
+    expect(Buffer.concat(parts.map((p) => p.body)).equals(whole.body)).toBe(true);
+    const csvPart = await rawGet(`${svc.url}/output.csv`, { range: 'bytes=0-4095', 'accept-encoding': 'gzip' });
+    expect([csvPart.status, csvPart.headers['content-encoding'], csvPart.body.length]).toEqual([206, undefined, 4096]);
+    expect(csvPart.body.toString()).toMatch(/^user_id,first_name,/);
+  });
+
+  it('GET /output.parquet sends the whole file for several ranges or an If-Range of another version, and 416 past its end', async () => {
+    const whole = await rawGet(`${svc.url}/output.parquet`);
+    const size = whole.body.length;
+    const several = await rawGet(`${svc.url}/output.parquet`, { range: 'bytes=0-1,10-20' });
+    expect([several.status, several.body.equals(whole.body)]).toEqual([200, true]);
+    const stale = await rawGet(`${svc.url}/output.parquet`, { range: 'bytes=0-3', 'if-range': '"another-version"' });
+    expect([stale.status, stale.body.length]).toEqual([200, size]);
+    const current = await rawGet(`${svc.url}/output.parquet`, { range: 'bytes=0-3', 'if-range': whole.headers.etag! });
+    expect([current.status, current.body.toString()]).toEqual([206, 'PAR1']);
+    const past = await rawGet(`${svc.url}/output.parquet`, { range: `bytes=${size}-` });
+    expect(past.status).toBe(416);
+    expect(past.headers['content-range']).toBe(`bytes */${size}`);
+    expect((JSON.parse(past.body.toString()) as { error: { code: string } }).error.code).toBe('range_not_satisfiable');
+  });
+
   it('documents the Parquet answers and /output.parquet in the OpenAPI document', async () => {
     const doc = (await (await fetch(`${svc.url}/openapi.json`)).json()) as {
       paths: Record<
